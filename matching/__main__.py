@@ -1,0 +1,5 @@
+"""`python -m matching ...`: see `matching.cli`."""
+
+from matching.cli import main
+
+raise SystemExit(main())

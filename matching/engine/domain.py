@@ -1,0 +1,131 @@
+"""Value types and names of the matching core: sides, types, times in force, statuses, orders.
+
+Everything here is plain data. Prices are integer ticks and quantities integer lots of the
+order's market; `units.py` converts to and from decimals.
+"""
+
+from __future__ import annotations
+
+BUY = "buy"
+SELL = "sell"
+SIDES = frozenset((BUY, SELL))
+
+LIMIT = "limit"
+MARKET = "market"
+STOP_LOSS = "stop_loss"
+STOP_LIMIT = "stop_limit"
+TAKE_PROFIT = "take_profit"
+TAKE_PROFIT_LIMIT = "take_profit_limit"
+ORDER_TYPES = frozenset((LIMIT, MARKET, STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT))
+PRICED_TYPES = frozenset((LIMIT, STOP_LIMIT, TAKE_PROFIT_LIMIT))
+MARKET_STYLE_TYPES = frozenset((MARKET, STOP_LOSS, TAKE_PROFIT))
+TRIGGERED_TYPES = frozenset((STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT))
+STOP_TYPES = frozenset((STOP_LOSS, STOP_LIMIT))
+
+GTC = "GTC"
+IOC = "IOC"
+FOK = "FOK"
+GTD = "GTD"
+DAY = "DAY"
+TIFS = frozenset((GTC, IOC, FOK, GTD, DAY))
+IMMEDIATE_TIFS = frozenset((IOC, FOK))
+RESTING_TIFS = frozenset((GTC, GTD, DAY))
+
+STP_NONE = "none"
+STP_CANCEL_RESTING = "cancel_resting"
+STP_CANCEL_INCOMING = "cancel_incoming"
+STP_CANCEL_BOTH = "cancel_both"
+STP_DECREMENT_BOTH = "decrement_both"
+STP_CANCEL_SMALLEST = "cancel_smallest"
+STP_MODES = frozenset(
+    (
+        STP_NONE,
+        STP_CANCEL_RESTING,
+        STP_CANCEL_INCOMING,
+        STP_CANCEL_BOTH,
+        STP_DECREMENT_BOTH,
+        STP_CANCEL_SMALLEST,
+    )
+)
+
+NEW = "new"
+PARTIALLY_FILLED = "partially_filled"
+FILLED = "filled"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+REJECTED = "rejected"
+PENDING_TRIGGER = "pending_trigger"
+LIVE_STATUSES = frozenset((NEW, PARTIALLY_FILLED, PENDING_TRIGGER))
+
+DAY_MS = 86_400_000
+
+
+class Order:
+    """One order. While it rests it is also a node of its price level's queue (`prev`/`next`).
+
+    `quantity` is what was asked; `remaining` what is still open (hidden iceberg quantity
+    included); `visible` the part of `remaining` that shows in the book; `filled` what traded.
+    `placed` is the placement sequence (trigger and expiry order); `priority` the time
+    priority taken when the order joined the book (or was activated).
+    """
+
+    __slots__ = (
+        "id",
+        "user",
+        "market",
+        "side",
+        "type",
+        "tif",
+        "price",
+        "trigger_price",
+        "quantity",
+        "remaining",
+        "visible",
+        "display",
+        "filled",
+        "status",
+        "stp",
+        "post_only",
+        "expire_at",
+        "placed",
+        "priority",
+        "reason",
+        "level",
+        "prev",
+        "next",
+    )
+
+    def __init__(self, order_id: str, user: str, market: object, side: str, order_type: str) -> None:
+        self.id = order_id
+        self.user = user
+        self.market = market
+        self.side = side
+        self.type = order_type
+        self.tif = None
+        self.price = None
+        self.trigger_price = None
+        self.quantity = 0
+        self.remaining = 0
+        self.visible = 0
+        self.display = None
+        self.filled = 0
+        self.status = NEW
+        self.stp = STP_CANCEL_RESTING
+        self.post_only = False
+        self.expire_at = None
+        self.placed = 0
+        self.priority = 0
+        self.reason = ""
+        self.level = None
+        self.prev = None
+        self.next = None
+
+    @property
+    def is_buy(self) -> bool:
+        return self.side is BUY
+
+    def __repr__(self) -> str:
+        return (
+            f"Order({self.id!r}, {self.user!r}, {self.side}, {self.type}, price={self.price}, "
+            f"remaining={self.remaining}, visible={self.visible}, status={self.status})"
+        )

@@ -1,0 +1,286 @@
+"""The matching engine: a deterministic state machine `(state, command) -> (state, events)`.
+
+`Engine.process(command)` takes one command in the form of SPEC.md §1 (a dict as parsed from
+JSON) and returns the events it caused. Time comes only from the commands' `ts`; ids come
+from the commands or from counters in the state; nothing here reads a clock or a random
+source, so replaying the same commands gives the same state and events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .book import BookSide
+from .domain import (
+    BUY,
+    CANCELLED,
+    EXPIRED,
+    FILLED,
+    FOK,
+    IOC,
+    LIVE_STATUSES,
+    NEW,
+    PARTIALLY_FILLED,
+    PENDING_TRIGGER,
+    REJECTED,
+    Order,
+)
+from .events import CONFIGURED, REFUSED, order_update
+from .execution import fok_can_fill, match
+from .expiry import ExpiryQueue
+from .fees import FeeSchedule, parse_rate
+from .market import Market, MarketSpecError
+from .triggers import triggers_on_fall
+from .validation import build_order
+
+OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
+
+
+def _ref(value: object) -> str | None:
+    """An id or user as a string (`1` and `"1"` are the same); None if neither str nor int."""
+    if value.__class__ is str:
+        return value
+    if value.__class__ is int:
+        return str(value)
+    return None
+
+
+def malformed_reason(cmd: object) -> str | None:
+    """Why `cmd` is not a command at all (SPEC.md §9.4), or None if it is one."""
+    if cmd.__class__ is not dict:
+        return "not_an_object"
+    op = cmd.get("op")
+    if op.__class__ is not str or op not in OPS:
+        return "unknown_op"
+    if op == "new" or op == "cancel":
+        if _ref(cmd.get("id")) is None:
+            return "missing_id"
+        if _ref(cmd.get("user")) is None:
+            return "missing_user"
+    return None
+
+
+class Engine:
+    """All markets, their books, fee rates and the clock. Single-threaded by design."""
+
+    def __init__(self) -> None:
+        self.markets: dict[str, Market] = {}
+        self.fees = FeeSchedule()
+        self.clock = 0
+        self.seq = 0  # commands processed
+        self.trade_seq = 0
+        self.priority_seq = 0
+        self.live: dict[str, Order] = {}  # resting or waiting orders by id
+        self.used_ids: set[str] = set()
+        self.expiries = ExpiryQueue()
+        self.events: list[tuple] = []
+
+    # ---- commands -------------------------------------------------------------------------
+
+    def process(self, cmd: dict) -> list[tuple]:
+        """Runs one command and returns its events. Never raises on bad input."""
+        reason = malformed_reason(cmd)
+        if reason is not None:
+            op = cmd.get("op") if cmd.__class__ is dict else None
+            return [(REFUSED, op, None, None, reason)]
+        self.seq += 1
+        self.events = events = []
+        ts = cmd.get("ts")
+        if ts.__class__ is int and ts > self.clock:
+            self.clock = ts
+            if self.expiries:
+                for order in self.expiries.pop_due(ts):
+                    self.end(order, EXPIRED, due=True)
+        op = cmd["op"]
+        if op == "new":
+            self._new(cmd)
+        elif op == "cancel":
+            self._cancel(cmd)
+        elif op == "symbol":
+            self._define_market(cmd)
+        elif op == "fees":
+            self._set_fees(cmd)
+        return events
+
+    def _new(self, cmd: dict) -> None:
+        order_id, user = _ref(cmd["id"]), _ref(cmd["user"])
+        if order_id in self.used_ids:
+            self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
+            return
+        self.used_ids.add(order_id)
+        order = build_order(cmd, order_id, user, self.markets, self.clock)
+        if order.status is REJECTED:
+            self.events.append(order_update(order))
+            return
+        order.placed = self.seq
+        market = order.market
+        if order.trigger_price is None:
+            self._take(order)
+        else:
+            order.status = PENDING_TRIGGER
+            market.stops.add(order)
+            self._remember(order)
+            self.events.append(order_update(order))
+        if market.stops:
+            self._activate_triggered(market)
+
+    def _cancel(self, cmd: dict) -> None:
+        order_id, user = _ref(cmd["id"]), _ref(cmd["user"])
+        order = self.live.get(order_id)
+        if order is None or order.user != user:
+            self.events.append((REFUSED, "cancel", order_id, user, "unknown_order"))
+        else:
+            self.end(order, CANCELLED)
+
+    def _define_market(self, cmd: dict) -> None:
+        try:
+            market = Market(cmd)
+        except MarketSpecError as error:
+            self.events.append((REFUSED, "symbol", cmd.get("symbol"), None, str(error)))
+            return
+        if market.symbol in self.markets:
+            self.events.append((REFUSED, "symbol", market.symbol, None, "symbol_exists"))
+            return
+        self.markets[market.symbol] = market
+        self.events.append((CONFIGURED, "symbol", market.symbol))
+
+    def _set_fees(self, cmd: dict) -> None:
+        user = _ref(cmd.get("user"))
+        maker, taker = parse_rate(cmd.get("maker")), parse_rate(cmd.get("taker"))
+        if user is None or maker is None or taker is None:
+            self.events.append((REFUSED, "fees", user, user, "invalid_fees"))
+            return
+        self.fees.set(user, maker, taker)
+        self.events.append((CONFIGURED, "fees", user))
+
+    # ---- order flow -----------------------------------------------------------------------
+
+    def _take(self, order: Order) -> None:
+        """Runs an accepted (or just activated) order as the taker, then rests or ends it."""
+        book = order.market.book
+        if order.side is BUY:
+            own, opposite = book.bids, book.asks
+        else:
+            own, opposite = book.asks, book.bids
+        best = opposite.best
+        limit = order.price
+        crossing = best is not None and (
+            limit is None or (best.price <= limit if order.side is BUY else best.price >= limit)
+        )
+        cancelled = False
+        if crossing:
+            if order.post_only:
+                order.status, order.reason = REJECTED, "post_only_would_take"
+                self._finish(order)
+                return
+            if order.tif is FOK and not fok_can_fill(order, opposite):
+                order.status = EXPIRED
+                self._finish(order)
+                return
+            cancelled = match(self, order, opposite)
+        elif order.tif is FOK:
+            order.status = EXPIRED
+            self._finish(order)
+            return
+        if cancelled:
+            order.status = CANCELLED
+        elif order.remaining == 0:
+            order.status = FILLED
+        elif limit is None or order.tif is IOC or order.tif is FOK:
+            order.status = EXPIRED
+        else:
+            self._rest(order, own)
+            return
+        self._finish(order)
+
+    def _rest(self, order: Order, side: BookSide) -> None:
+        order.status = PARTIALLY_FILLED if order.filled else NEW
+        display = order.display
+        order.visible = display if display is not None and display < order.remaining else (
+            order.remaining
+        )
+        self.priority_seq += 1
+        order.priority = self.priority_seq
+        side.add(order)
+        if order.id not in self.live:  # an activated stop is live already
+            self._remember(order)
+        self.events.append(order_update(order))
+
+    def _finish(self, order: Order) -> None:
+        """An incoming order that did not rest: it is done."""
+        self.forget(order)
+        self.events.append(order_update(order))
+
+    def _activate_triggered(self, market: Market) -> None:
+        """The trigger loop of SPEC.md §6: earliest placed first, re-checked after each."""
+        stops = market.stops
+        while stops and market.last_price is not None:
+            order = stops.pop_triggered(market.last_price)
+            if order is None:
+                return
+            self._take(order)
+
+    def _remember(self, order: Order) -> None:
+        self.live[order.id] = order
+        if order.expire_at is not None:
+            self.expiries.push(order)
+
+    def forget(self, order: Order) -> None:
+        """Drops an order that has just stopped being live (filled, or ended on activation)."""
+        if self.live.pop(order.id, None) is not None and order.expire_at is not None:
+            self.expiries.discard(order)
+
+    def end(self, order: Order, status: str, *, due: bool = False) -> None:
+        """Ends a live order (cancel, expiry, self-trade prevention) and says so.
+
+        `due` is set when the expiry queue has already let go of the order.
+        """
+        if order.status is PENDING_TRIGGER:
+            order.market.stops.remove(order)
+        else:
+            order.market.book.side_of(order).remove(order)
+        order.status = status
+        del self.live[order.id]
+        if order.expire_at is not None and not due:
+            self.expiries.discard(order)
+        self.events.append(order_update(order))
+
+    # ---- reading the state ----------------------------------------------------------------
+
+    def resting_orders(self) -> Iterator[tuple[Market, str, Order]]:
+        """Every resting order: markets in definition order, bids best first then asks, each
+        level in priority order (the order of SPEC.md §8's book.csv)."""
+        for market in self.markets.values():
+            for side_name, side in (("buy", market.book.bids), ("sell", market.book.asks)):
+                for level in side.levels():
+                    for order in level.orders():
+                        yield market, side_name, order
+
+    def check_invariants(self) -> None:
+        """Raises AssertionError if the state is inconsistent. O(live orders)."""
+        resting = waiting = 0
+        for market in self.markets.values():
+            market.book.check_invariants()
+            last = market.last_price
+            for order in market.stops.orders():
+                waiting += 1
+                assert order.status is PENDING_TRIGGER and order.market is market
+                assert self.live.get(order.id) is order, "waiting order not live"
+                if last is not None:
+                    trigger = order.trigger_price
+                    met = last <= trigger if triggers_on_fall(order) else last >= trigger
+                    assert not met, f"order {order.id} should have triggered"
+        for _, _, order in self.resting_orders():
+            resting += 1
+            assert self.live.get(order.id) is order, "resting order not live"
+            assert order.status is NEW or order.status is PARTIALLY_FILLED
+            assert (order.status is PARTIALLY_FILLED) == (order.filled > 0)
+        assert resting + waiting == len(self.live), "live orders not all in a book"
+        for order in self.live.values():
+            assert order.status in LIVE_STATUSES
+            assert order.filled + order.remaining <= order.quantity, "overfilled"
+            assert order.remaining > 0
+            if order.expire_at is not None:
+                assert order.expire_at > self.clock, f"order {order.id} should have expired"
+        expiring = sum(1 for order in self.live.values() if order.expire_at is not None)
+        assert len(self.expiries) == expiring, "expiry queue out of step"

@@ -1,0 +1,101 @@
+"""A market (symbol): its specification, its book, its waiting stops and its last price."""
+
+from __future__ import annotations
+
+from .book import OrderBook
+from .triggers import StopBook
+from .units import decimal_places, parse_decimal, pow10, units_of
+
+DEFAULT_QUOTE_PRECISION = 8
+
+
+class MarketSpecError(ValueError):
+    """A `symbol` definition that cannot make a market; the message is the reason code."""
+
+
+def _given(cmd: dict, field: str, default: object) -> object:
+    """The field's value; JSON null counts as absent (SPEC.md §9.2)."""
+    value = cmd.get(field)
+    return default if value is None else value
+
+
+def _positive(cmd: dict, field: str, default: object = None) -> tuple[tuple[int, int], int]:
+    """(value, places as written) of a positive decimal field."""
+    text = _given(cmd, field, default)
+    value = parse_decimal(text)
+    if value is None or value[0] <= 0:
+        raise MarketSpecError(f"invalid_{field}")
+    return value, decimal_places(text)
+
+
+class Market:
+    """Tick and lot are `num / 10**places`, `places` as written (SPEC.md §9.5)."""
+
+    __slots__ = (
+        "symbol",
+        "base",
+        "quote",
+        "tick_num",
+        "tick_places",
+        "lot_num",
+        "lot_places",
+        "min_qty_text",
+        "min_notional_text",
+        "quote_precision",
+        "notional_unit",
+        "notional_exp",
+        "_min_qty",
+        "_min_notional",
+        "book",
+        "stops",
+        "last_price",
+    )
+
+    def __init__(self, cmd: dict) -> None:
+        symbol, base, quote = cmd.get("symbol"), cmd.get("base"), cmd.get("quote")
+        for field, text in (("symbol", symbol), ("base", base), ("quote", quote)):
+            if text.__class__ is not str or not text:
+                raise MarketSpecError(f"invalid_{field}")
+        self.symbol, self.base, self.quote = symbol, base, quote
+        tick, self.tick_places = _positive(cmd, "tick_size")
+        lot, self.lot_places = _positive(cmd, "lot_size")
+        self.tick_num = tick[0] * pow10(self.tick_places - tick[1])
+        self.lot_num = lot[0] * pow10(self.lot_places - lot[1])
+        min_qty, _ = _positive(cmd, "min_qty", cmd.get("lot_size"))
+        self.min_qty_text = _given(cmd, "min_qty", cmd["lot_size"])
+        self.min_notional_text = _given(cmd, "min_notional", "0")
+        min_notional = parse_decimal(self.min_notional_text)
+        if min_notional is None or min_notional[0] < 0:
+            raise MarketSpecError("invalid_min_notional")
+        precision = cmd.get("quote_precision")
+        if precision is None:
+            precision = DEFAULT_QUOTE_PRECISION
+        if precision.__class__ is not int or not 0 <= precision <= 18:
+            raise MarketSpecError("invalid_quote_precision")
+        self.quote_precision = precision
+        # price ticks × quantity lots × notional_unit = the notional in units of 10**-notional_exp
+        self.notional_unit = self.tick_num * self.lot_num
+        self.notional_exp = self.tick_places + self.lot_places
+        # quantity lots q is below min_qty when q * _min_qty[0] < _min_qty[1]
+        self._min_qty = (self.lot_num * pow10(min_qty[1]), min_qty[0] * pow10(self.lot_places))
+        # notional p*q*notional_unit is below min_notional when scaled as below
+        self._min_notional = (pow10(min_notional[1]), min_notional[0] * pow10(self.notional_exp))
+        self.book = OrderBook()
+        self.stops = StopBook()
+        self.last_price: int | None = None
+
+    def ticks(self, value: tuple[int, int]) -> int | None:
+        """Whole ticks in a parsed decimal price, or None when off the tick grid."""
+        return units_of(value, self.tick_num, self.tick_places)
+
+    def lots(self, value: tuple[int, int]) -> int | None:
+        """Whole lots in a parsed decimal quantity, or None when off the lot grid."""
+        return units_of(value, self.lot_num, self.lot_places)
+
+    def below_min_qty(self, lots: int) -> bool:
+        factor, threshold = self._min_qty
+        return lots * factor < threshold
+
+    def below_min_notional(self, ticks: int, lots: int) -> bool:
+        factor, threshold = self._min_notional
+        return threshold > 0 and ticks * lots * self.notional_unit * factor < threshold

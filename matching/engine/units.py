@@ -1,0 +1,96 @@
+"""Conversion between decimal strings and the integer units (ticks, lots, fee units) of the core.
+
+This is the one place where decimals enter and leave. A decimal is a JSON string of the form
+`[+-]digits[.digits]` or `[+-].digits` (SPEC.md §9.1); anything else is not a decimal.
+All arithmetic is exact: no floats, no rounding except in `round_half_up_div`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]+))?", re.ASCII)
+# int(str) refuses more than 4300 digits by default; convert longer strings in chunks.
+_CHUNK = 4000
+_POW10 = [10**i for i in range(64)]
+
+
+def pow10(n: int) -> int:
+    """10**n, from a table for the common small exponents."""
+    return _POW10[n] if n < 64 else 10**n
+
+
+def _int_of_digits(digits: str) -> int:
+    if len(digits) <= _CHUNK:
+        return int(digits)
+    return _int_of_digits(digits[:-_CHUNK]) * pow10(_CHUNK) + int(digits[-_CHUNK:])
+
+
+def _digits_of_int(n: int) -> str:
+    if n < pow10(_CHUNK):
+        return str(n)
+    high, low = divmod(n, pow10(_CHUNK))
+    return _digits_of_int(high) + str(low).rjust(_CHUNK, "0")
+
+
+def parse_decimal(text: object) -> tuple[int, int] | None:
+    """`"-12.3400"` -> `(-1234, 2)`: the value as `num / 10**scale`, trailing zeros dropped.
+
+    Returns None when `text` is not a decimal string. O(len(text)).
+    """
+    if text.__class__ is not str:
+        return None
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        return None
+    sign, whole, frac = match.groups()
+    if frac is None:
+        if not whole:
+            return None
+        frac = ""
+    else:
+        frac = frac.rstrip("0")
+    digits = whole + frac
+    num = _int_of_digits(digits) if len(digits) > _CHUNK else int(digits or "0")
+    return (-num if sign == "-" else num), len(frac)
+
+
+def decimal_places(text: str) -> int:
+    """The number of decimals of a decimal string as written (`"0.010"` -> 3)."""
+    dot = text.find(".")
+    return 0 if dot < 0 else len(text) - dot - 1
+
+
+def units_of(value: tuple[int, int], unit_num: int, unit_scale: int) -> int | None:
+    """How many whole units of `unit_num / 10**unit_scale` make `value`; None if not whole."""
+    num, scale = value
+    if scale > unit_scale:
+        # num has no trailing zero, so num / 10**scale is off any grid of that coarser scale.
+        return None
+    count, rest = divmod(num * pow10(unit_scale - scale), unit_num)
+    return None if rest else count
+
+
+def round_half_up_div(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded to an integer, ties away from zero (ROUND_HALF_UP)."""
+    quotient, rest = divmod(abs(numerator), denominator)
+    if rest * 2 >= denominator:
+        quotient += 1
+    return -quotient if numerator < 0 else quotient
+
+
+def format_units(count: int, unit_num: int, places: int) -> str:
+    """Writes `count * unit_num / 10**places` with exactly `places` decimals."""
+    value = count * unit_num
+    sign = "-" if value < 0 else ""
+    digits = _digits_of_int(abs(value))
+    if places == 0:
+        return sign + digits
+    digits = digits.rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def to_decimal(count: int, unit_num: int, places: int) -> Decimal:
+    """The `Decimal` value of `count` units (for the shell's API and database)."""
+    return Decimal(format_units(count, unit_num, places))
