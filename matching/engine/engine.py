@@ -37,12 +37,12 @@ OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
 
 
 def _ref(value: object) -> str | None:
-    """An id or user as a string (`1` and `"1"` are the same); None if neither str nor int."""
-    if value.__class__ is str:
+    """An id or user as a string (`1` and `"1"` are the same); None if neither str nor int
+    (a bool is neither)."""
+    cls = value.__class__
+    if cls is str:
         return value
-    if value.__class__ is int:
-        return str(value)
-    return None
+    return str(value) if cls is int else None
 
 
 def malformed_reason(cmd: object) -> str | None:
@@ -78,32 +78,40 @@ class Engine:
     # ---- commands -------------------------------------------------------------------------
 
     def process(self, cmd: dict) -> list[tuple]:
-        """Runs one command and returns its events. Never raises on bad input."""
-        reason = malformed_reason(cmd)
-        if reason is not None:
-            op = cmd.get("op") if cmd.__class__ is dict else None
-            return [(REFUSED, op, None, None, reason)]
+        """Runs one command and returns its events. Never raises on bad input; a malformed
+        command is refused without touching the state."""
+        op = cmd.get("op") if cmd.__class__ is dict else None
+        is_order = op == "new" or op == "cancel"
+        if is_order:
+            order_id, user = cmd.get("id"), cmd.get("user")
+            if order_id.__class__ is not str:
+                order_id = _ref(order_id)
+            if user.__class__ is not str:
+                user = _ref(user)
+            if order_id is None or user is None:
+                return [(REFUSED, op, None, None, malformed_reason(cmd))]
+        elif op.__class__ is not str or op not in OPS:
+            return [(REFUSED, None, None, None, malformed_reason(cmd))]
         self.seq += 1
         self.events = events = []
         ts = cmd.get("ts")
         if ts.__class__ is int and ts > self.clock:
             self.clock = ts
-            if self.expiries:
+            if self.expiries.due(ts):
                 for order in self.expiries.pop_due(ts):
                     self.end(order, EXPIRED, due=True)
-        op = cmd["op"]
-        if op == "new":
-            self._new(cmd)
-        elif op == "cancel":
-            self._cancel(cmd)
+        if is_order:
+            if op == "new":
+                self._new(cmd, order_id, user)
+            else:
+                self._cancel(order_id, user)
         elif op == "symbol":
             self._define_market(cmd)
         elif op == "fees":
             self._set_fees(cmd)
         return events
 
-    def _new(self, cmd: dict) -> None:
-        order_id, user = _ref(cmd["id"]), _ref(cmd["user"])
+    def _new(self, cmd: dict, order_id: str, user: str) -> None:
         if order_id in self.used_ids:
             self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
             return
@@ -121,11 +129,10 @@ class Engine:
             market.stops.add(order)
             self._remember(order)
             self.events.append(order_update(order))
-        if market.stops:
+        if market.stops.size:
             self._activate_triggered(market)
 
-    def _cancel(self, cmd: dict) -> None:
-        order_id, user = _ref(cmd["id"]), _ref(cmd["user"])
+    def _cancel(self, order_id: str, user: str) -> None:
         order = self.live.get(order_id)
         if order is None or order.user != user:
             self.events.append((REFUSED, "cancel", order_id, user, "unknown_order"))
@@ -214,7 +221,7 @@ class Engine:
     def _activate_triggered(self, market: Market) -> None:
         """The trigger loop of SPEC.md §6: earliest placed first, re-checked after each."""
         stops = market.stops
-        while stops and market.last_price is not None:
+        while stops.size and market.last_price is not None:
             order = stops.pop_triggered(market.last_price)
             if order is None:
                 return

@@ -24,6 +24,11 @@ class ExpiryQueue:
     def __len__(self) -> int:
         return len(self._heap) - self._dead
 
+    def due(self, clock: int) -> bool:
+        """True if some entry (live or dead) is due at `clock`. O(1)."""
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= clock
+
     def push(self, order: Order) -> None:
         """Registers a live order with an `expire_at`. O(log n)."""
         heapq.heappush(self._heap, (order.expire_at, order.placed, order))

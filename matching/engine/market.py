@@ -28,6 +28,26 @@ def _positive(cmd: dict, field: str, default: object = None) -> tuple[tuple[int,
     return value, decimal_places(text)
 
 
+NOT_POSITIVE = 0
+OFF_GRID = -1
+_MEMO_LIMIT = 1 << 16
+
+
+def _memo_units(memo: dict[str, int], text: str, unit_num: int, unit_places: int) -> int:
+    """Converts a text not seen before and remembers it (the memo is bounded)."""
+    value = parse_decimal(text)
+    if value is None or value[0] <= 0:
+        units = NOT_POSITIVE
+    else:
+        units = units_of(value, unit_num, unit_places)
+        if units is None:
+            units = OFF_GRID
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[text] = units
+    return units
+
+
 class Market:
     """Tick and lot are `num / 10**places`, `places` as written (SPEC.md §9.5)."""
 
@@ -49,6 +69,8 @@ class Market:
         "book",
         "stops",
         "last_price",
+        "_lots_memo",
+        "_ticks_memo",
     )
 
     def __init__(self, cmd: dict) -> None:
@@ -83,6 +105,9 @@ class Market:
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None
+        # Prices and quantities repeat a lot; memoise text -> units (see `_memo_units`).
+        self._lots_memo: dict[str, int] = {}
+        self._ticks_memo: dict[str, int] = {}
 
     def ticks(self, value: tuple[int, int]) -> int | None:
         """Whole ticks in a parsed decimal price, or None when off the tick grid."""
@@ -91,6 +116,21 @@ class Market:
     def lots(self, value: tuple[int, int]) -> int | None:
         """Whole lots in a parsed decimal quantity, or None when off the lot grid."""
         return units_of(value, self.lot_num, self.lot_places)
+
+    def lots_of_text(self, text: object) -> int:
+        """Whole lots in a positive decimal quantity string; `NOT_POSITIVE` if it is not one,
+        `OFF_GRID` if it is not a whole number of lots. O(1) for a text seen before."""
+        units = self._lots_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        if units is None:
+            units = _memo_units(self._lots_memo, text, self.lot_num, self.lot_places)
+        return units
+
+    def ticks_of_text(self, text: object) -> int:
+        """Whole ticks in a positive decimal price string, like `lots_of_text`."""
+        units = self._ticks_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        if units is None:
+            units = _memo_units(self._ticks_memo, text, self.tick_num, self.tick_places)
+        return units
 
     def below_min_qty(self, lots: int) -> bool:
         factor, threshold = self._min_qty

@@ -23,22 +23,22 @@ def triggers_on_fall(order: Order) -> bool:
 class StopBook:
     """The waiting orders of one symbol."""
 
-    __slots__ = ("_falling", "_rising")
+    __slots__ = ("_falling", "_rising", "size")
 
     def __init__(self) -> None:
         self._falling: SortedList = SortedList()
         self._rising: SortedList = SortedList()
-
-    def __len__(self) -> int:
-        return len(self._falling) + len(self._rising)
+        self.size = 0  # an attribute, not __len__: it is read after every order
 
     def add(self, order: Order) -> None:
         ladder = self._falling if triggers_on_fall(order) else self._rising
         ladder.add((order.trigger_price, order.placed, order))
+        self.size += 1
 
     def remove(self, order: Order) -> None:
         ladder = self._falling if triggers_on_fall(order) else self._rising
         ladder.remove((order.trigger_price, order.placed, order))
+        self.size -= 1
 
     def pop_triggered(self, last: int) -> Order | None:
         """Removes and returns the earliest-placed order whose trigger `last` meets, if any.
@@ -58,6 +58,7 @@ class StopBook:
         if best is None:
             return None
         (falling if triggers_on_fall(best[2]) else rising).remove(best)
+        self.size -= 1
         return best[2]
 
     def orders(self) -> Iterator[Order]:

@@ -1,0 +1,1 @@
+"""Users, API keys and request signing, balances and the ledger."""

@@ -1,0 +1,1 @@
+"""Admin registrations of accounts (added by later issues)."""

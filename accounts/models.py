@@ -1,0 +1,1 @@
+"""Models of accounts (added by later issues)."""

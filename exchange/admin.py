@@ -1,0 +1,1 @@
+"""Admin registrations of markets, orders and trades (added by later issues)."""

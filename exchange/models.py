@@ -1,0 +1,1 @@
+"""Markets, orders and trades (added by later issues)."""

@@ -1,0 +1,1 @@
+"""Fee tiers, per-user overrides and 30-day volumes."""

@@ -1,0 +1,1 @@
+"""Admin registrations of fees (added by later issues)."""

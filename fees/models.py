@@ -1,0 +1,1 @@
+"""Models of fees (added by later issues)."""

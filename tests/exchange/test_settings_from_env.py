@@ -1,0 +1,63 @@
+"""Settings follow the environment, and a bad value stops start-up with a clear message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.exchange.conftest import LoadSettings, SettingsError
+
+
+def test_it_uses_redis_for_channels_cache_and_celery_when_redis_url_is_set(
+    load_settings: LoadSettings,
+) -> None:
+    settings = load_settings(REDIS_URL="redis://cache.internal:6379/2")
+    assert settings["CHANNEL_LAYER"] == {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": ["redis://cache.internal:6379/2"]},
+    }
+    assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHE"]["LOCATION"] == "redis://cache.internal:6379/2"
+    assert settings["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
+
+
+def test_it_uses_postgres_when_database_url_is_set(load_settings: LoadSettings) -> None:
+    database = load_settings(DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")["DATABASE"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["NAME"] == "test"
+
+
+def test_it_reads_hosts_and_data_dir(load_settings: LoadSettings) -> None:
+    settings = load_settings(
+        EXCHANGE_ALLOWED_HOSTS="a.example,b.example", EXCHANGE_DATA_DIR="/srv/exchange"
+    )
+    assert settings["ALLOWED_HOSTS"] == ["a.example", "b.example"]
+    assert settings["EXCHANGE_DATA_DIR"] == "/srv/exchange"
+
+
+def test_it_takes_the_secret_key_from_the_environment(load_settings: LoadSettings) -> None:
+    settings = load_settings(EXCHANGE_DEBUG="0", SECRET_KEY="s3cret-from-env")
+    assert settings["DEBUG"] is False
+    assert settings["SECRET_KEY"] == "s3cret-from-env"
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(
+    load_settings: LoadSettings,
+) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY is not set"):
+        load_settings(EXCHANGE_DEBUG="false")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("EXCHANGE_DEBUG", "maybe"),
+        ("DATABASE_URL", "nonsense://"),
+        ("REDIS_URL", "http://127.0.0.1:6379"),
+    ],
+)
+def test_it_refuses_to_start_on_a_bad_value(
+    load_settings: LoadSettings, name: str, value: str
+) -> None:
+    message = rf"ImproperlyConfigured: {name}='{value}' is not valid"
+    with pytest.raises(SettingsError, match=message):
+        load_settings(**{name: value})
