@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from matching.commandfile import read_commands
+from matching.gc_tuning import collector_paused
 from matching.replay import replay
 
 
@@ -21,7 +22,8 @@ def _replay(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return 2
-    result = replay(commands)
+    with collector_paused():
+        result = replay(commands)
     if args.out is not None:
         result.write(args.out)
     print(json.dumps(result.summary()), flush=True)

@@ -36,13 +36,19 @@ from .validation import build_order
 OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
 
 
-def _ref(value: object) -> str | None:
-    """An id or user as a string (`1` and `"1"` are the same); None if neither str nor int
-    (a bool is neither)."""
+def _ref(value: object) -> int | str | None:
+    """An id or user in one canonical form: `1` and `"1"` are the same id (SPEC.md §9.3), so a
+    string that is the decimal form of an integer becomes that integer. None if the value is
+    neither a string nor an integer (a bool is neither)."""
     cls = value.__class__
-    if cls is str:
+    if cls is int:
         return value
-    return str(value) if cls is int else None
+    if cls is not str:
+        return None
+    digits = value[1:] if value[:1] == "-" else value
+    if len(digits) < 4000 and digits.isascii() and digits.isdigit() and str(int(value)) == value:
+        return int(value)
+    return value
 
 
 def malformed_reason(cmd: object) -> str | None:
@@ -70,8 +76,8 @@ class Engine:
         self.seq = 0  # commands processed
         self.trade_seq = 0
         self.priority_seq = 0
-        self.live: dict[str, Order] = {}  # resting or waiting orders by id
-        self.used_ids: set[str] = set()
+        self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
+        self.used_ids: set[int | str] = set()
         self.expiries = ExpiryQueue()
         self.events: list[tuple] = []
 
@@ -84,9 +90,9 @@ class Engine:
         is_order = op == "new" or op == "cancel"
         if is_order:
             order_id, user = cmd.get("id"), cmd.get("user")
-            if order_id.__class__ is not str:
+            if order_id.__class__ is not int:
                 order_id = _ref(order_id)
-            if user.__class__ is not str:
+            if user.__class__ is not int:
                 user = _ref(user)
             if order_id is None or user is None:
                 return [(REFUSED, op, None, None, malformed_reason(cmd))]
@@ -97,7 +103,8 @@ class Engine:
         ts = cmd.get("ts")
         if ts.__class__ is int and ts > self.clock:
             self.clock = ts
-            if self.expiries.due(ts):
+            heap = self.expiries.heap
+            if heap and heap[0][0] <= ts:
                 for order in self.expiries.pop_due(ts):
                     self.end(order, EXPIRED, due=True)
         if is_order:
@@ -111,7 +118,7 @@ class Engine:
             self._set_fees(cmd)
         return events
 
-    def _new(self, cmd: dict, order_id: str, user: str) -> None:
+    def _new(self, cmd: dict, order_id: int | str, user: int | str) -> None:
         if order_id in self.used_ids:
             self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
             return
@@ -132,7 +139,7 @@ class Engine:
         if market.stops.size:
             self._activate_triggered(market)
 
-    def _cancel(self, order_id: str, user: str) -> None:
+    def _cancel(self, order_id: int | str, user: int | str) -> None:
         order = self.live.get(order_id)
         if order is None or order.user != user:
             self.events.append((REFUSED, "cancel", order_id, user, "unknown_order"))
@@ -209,8 +216,11 @@ class Engine:
         self.priority_seq += 1
         order.priority = self.priority_seq
         side.add(order)
-        if order.id not in self.live:  # an activated stop is live already
-            self._remember(order)
+        live = self.live
+        if order.id not in live:  # an activated stop is live already
+            live[order.id] = order
+            if order.expire_at is not None:
+                self.expiries.push(order)
         self.events.append(order_update(order))
 
     def _finish(self, order: Order) -> None:

@@ -52,8 +52,8 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
     limit = taker.price
     is_buy = taker.side is BUY
     user, stp = taker.user, taker.stp
-    fees = engine.fees
-    taker_rate = fees.rates_of(user)[1]
+    rates, default_rates = engine.fees.by_user, engine.fees.default  # fixed within a command
+    taker_rate = rates.get(user, default_rates)[1]
     events = engine.events
     while taker.remaining:
         level = opposite.best
@@ -86,7 +86,9 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
                 maker.id,
                 taker.id,
                 taker.side,
-                fee_units(fees.rates_of(maker.user)[0], notional, notional_exp, precision),
+                fee_units(
+                    rates.get(maker.user, default_rates)[0], notional, notional_exp, precision
+                ),
                 fee_units(taker_rate, notional, notional_exp, precision),
                 maker.user,
                 user,

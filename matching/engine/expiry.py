@@ -15,37 +15,33 @@ _COMPACT_ABOVE = 1024
 
 
 class ExpiryQueue:
-    __slots__ = ("_heap", "_dead")
+    __slots__ = ("heap", "_dead")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, Order]] = []
+        # Read-only outside: `heap[0][0]` is the next expiry time (see `Engine.process`).
+        self.heap: list[tuple[int, int, Order]] = []
         self._dead = 0
 
     def __len__(self) -> int:
-        return len(self._heap) - self._dead
-
-    def due(self, clock: int) -> bool:
-        """True if some entry (live or dead) is due at `clock`. O(1)."""
-        heap = self._heap
-        return bool(heap) and heap[0][0] <= clock
+        return len(self.heap) - self._dead
 
     def push(self, order: Order) -> None:
         """Registers a live order with an `expire_at`. O(log n)."""
-        heapq.heappush(self._heap, (order.expire_at, order.placed, order))
+        heapq.heappush(self.heap, (order.expire_at, order.placed, order))
 
     def discard(self, order: Order) -> None:
         """Notes that `order` ended before expiring; its entry is dropped later. O(1) amortised."""
         self._dead += 1
-        heap = self._heap
+        heap = self.heap
         if len(heap) > _COMPACT_ABOVE and self._dead * 2 > len(heap):
-            self._heap = [entry for entry in heap if entry[2].status in LIVE_STATUSES]
-            heapq.heapify(self._heap)
+            heap[:] = [entry for entry in heap if entry[2].status in LIVE_STATUSES]
+            heapq.heapify(heap)
             self._dead = 0
 
     def pop_due(self, clock: int) -> Iterator[Order]:
         """Yields, and removes, each live order whose `expire_at` is at or before `clock`,
         in order of `expire_at` then placement."""
-        heap = self._heap
+        heap = self.heap
         while heap and heap[0][0] <= clock:
             entry = heapq.heappop(heap)
             if entry[2].status in LIVE_STATUSES:
@@ -55,4 +51,4 @@ class ExpiryQueue:
 
     def orders(self) -> Iterator[Order]:
         """The live orders waiting to expire, in expiry order."""
-        return (entry[2] for entry in sorted(self._heap) if entry[2].status in LIVE_STATUSES)
+        return (entry[2] for entry in sorted(self.heap) if entry[2].status in LIVE_STATUSES)

@@ -44,7 +44,7 @@ def fee_units(rate: Rate, notional: int, notional_exp: int, quote_precision: int
     """`rate × notional × 10**-notional_exp`, in units of `10**-quote_precision`, rounded half up.
 
     `notional` is price ticks × quantity lots × tick_num × lot_num, so the notional's value
-    is `notional / 10**notional_exp`. Exact integer arithmetic.
+    is `notional / 10**notional_exp`. Exact integer arithmetic; called twice per trade.
     """
     rate_num, rate_scale = rate
     product = rate_num * notional

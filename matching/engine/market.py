@@ -48,6 +48,10 @@ def _memo_units(memo: dict[str, int], text: str, unit_num: int, unit_places: int
     return units
 
 
+def _ceil_ratio(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
 class Market:
     """Tick and lot are `num / 10**places`, `places` as written (SPEC.md §9.5)."""
 
@@ -64,8 +68,8 @@ class Market:
         "quote_precision",
         "notional_unit",
         "notional_exp",
-        "_min_qty",
-        "_min_notional",
+        "min_lots",
+        "min_notional_units",
         "book",
         "stops",
         "last_price",
@@ -98,24 +102,20 @@ class Market:
         # price ticks × quantity lots × notional_unit = the notional in units of 10**-notional_exp
         self.notional_unit = self.tick_num * self.lot_num
         self.notional_exp = self.tick_places + self.lot_places
-        # quantity lots q is below min_qty when q * _min_qty[0] < _min_qty[1]
-        self._min_qty = (self.lot_num * pow10(min_qty[1]), min_qty[0] * pow10(self.lot_places))
-        # notional p*q*notional_unit is below min_notional when scaled as below
-        self._min_notional = (pow10(min_notional[1]), min_notional[0] * pow10(self.notional_exp))
+        # Lots and ticks are integers, so "q × lot < min_qty" is "q < ceil(min_qty / lot)" and
+        # "p × tick × q × lot < min_notional" is "p × q < ceil(min_notional / (tick × lot))".
+        self.min_lots = _ceil_ratio(
+            min_qty[0] * pow10(self.lot_places), self.lot_num * pow10(min_qty[1])
+        )
+        self.min_notional_units = _ceil_ratio(
+            min_notional[0] * pow10(self.notional_exp), self.notional_unit * pow10(min_notional[1])
+        )
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None
         # Prices and quantities repeat a lot; memoise text -> units (see `_memo_units`).
         self._lots_memo: dict[str, int] = {}
         self._ticks_memo: dict[str, int] = {}
-
-    def ticks(self, value: tuple[int, int]) -> int | None:
-        """Whole ticks in a parsed decimal price, or None when off the tick grid."""
-        return units_of(value, self.tick_num, self.tick_places)
-
-    def lots(self, value: tuple[int, int]) -> int | None:
-        """Whole lots in a parsed decimal quantity, or None when off the lot grid."""
-        return units_of(value, self.lot_num, self.lot_places)
 
     def lots_of_text(self, text: object) -> int:
         """Whole lots in a positive decimal quantity string; `NOT_POSITIVE` if it is not one,
@@ -132,10 +132,3 @@ class Market:
             units = _memo_units(self._ticks_memo, text, self.tick_num, self.tick_places)
         return units
 
-    def below_min_qty(self, lots: int) -> bool:
-        factor, threshold = self._min_qty
-        return lots * factor < threshold
-
-    def below_min_notional(self, ticks: int, lots: int) -> bool:
-        factor, threshold = self._min_notional
-        return threshold > 0 and ticks * lots * self.notional_unit * factor < threshold

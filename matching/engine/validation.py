@@ -64,7 +64,7 @@ def build_order(cmd: dict, order_id: str, user: str, markets: dict, clock: int) 
     lots = market.lots_of_text(get("quantity"))
     if lots <= 0:
         return _reject(order, "invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
-    if market.below_min_qty(lots):
+    if lots < market.min_lots:
         return _reject(order, "min_qty")
     order.quantity = order.remaining = order.visible = lots
 
@@ -132,6 +132,6 @@ def build_order(cmd: dict, order_id: str, user: str, markets: dict, clock: int) 
             return _reject(order, "invalid_stp")
         order.stp = stp
 
-    if priced and market.below_min_notional(order.price, lots):
+    if priced and order.price * lots < market.min_notional_units:
         return _reject(order, "min_notional")
     return order
