@@ -90,7 +90,9 @@ def _quantity(market, lots: int) -> str:
 
 def tape_line(market, trade: tuple) -> str:
     """`trade_id,symbol,price,quantity,maker_order_id,taker_order_id,taker_side,maker_fee,taker_fee`"""
-    _, trade_id, symbol, price, quantity, maker_id, taker_id, side, maker_fee, taker_fee = trade[:10]
+    _, trade_id, symbol, price, quantity, maker_id, taker_id, side, maker_fee, taker_fee = trade[
+        :10
+    ]
     precision = market.quote_precision
     return (
         f"{trade_id},{symbol},{_price(market, price)},{_quantity(market, quantity)},"

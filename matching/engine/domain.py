@@ -95,24 +95,39 @@ class Order:
         "next",
     )
 
-    def __init__(self, order_id: str, user: str, market: object, side: str, order_type: str) -> None:
+    def __init__(
+        self,
+        order_id: int | str,
+        user: int | str,
+        market: object,
+        side: str | None,
+        order_type: str | None,
+        tif: str | None = None,
+        price: int | None = None,
+        trigger_price: int | None = None,
+        quantity: int = 0,
+        display: int | None = None,
+        stp: str | None = None,
+        post_only: bool = False,
+        expire_at: int | None = None,
+    ) -> None:
         self.id = order_id
         self.user = user
         self.market = market
         self.side = side
         self.type = order_type
-        self.tif = None
-        self.price = None
-        self.trigger_price = None
-        self.quantity = 0
-        self.remaining = 0
-        self.visible = 0
-        self.display = None
+        self.tif = tif
+        self.price = price
+        self.trigger_price = trigger_price
+        self.quantity = quantity
+        self.remaining = quantity
+        self.visible = quantity
+        self.display = display
         self.filled = 0
         self.status = NEW
-        self.stp = STP_CANCEL_RESTING
-        self.post_only = False
-        self.expire_at = None
+        self.stp = stp
+        self.post_only = post_only
+        self.expire_at = expire_at
         self.placed = 0
         self.priority = 0
         self.reason = ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .book import BookSide
 from .domain import (
     BUY,
     CANCELLED,
@@ -34,6 +33,7 @@ from .triggers import triggers_on_fall
 from .validation import build_order
 
 OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
+_NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
 
 
 def _ref(value: object) -> int | str | None:
@@ -92,7 +92,7 @@ class Engine:
             order_id, user = cmd.get("id"), cmd.get("user")
             if order_id.__class__ is not int:
                 order_id = _ref(order_id)
-            if user.__class__ is not int:
+            if user.__class__ is not str or user[:1] in _NUMERIC_START:
                 user = _ref(user)
             if order_id is None or user is None:
                 return [(REFUSED, op, None, None, malformed_reason(cmd))]
@@ -172,60 +172,46 @@ class Engine:
     def _take(self, order: Order) -> None:
         """Runs an accepted (or just activated) order as the taker, then rests or ends it."""
         book = order.market.book
-        if order.side is BUY:
-            own, opposite = book.bids, book.asks
-        else:
-            own, opposite = book.asks, book.bids
+        is_buy = order.side is BUY
+        own, opposite = (book.bids, book.asks) if is_buy else (book.asks, book.bids)
         best = opposite.best
-        limit = order.price
-        crossing = best is not None and (
-            limit is None or (best.price <= limit if order.side is BUY else best.price >= limit)
-        )
-        cancelled = False
-        if crossing:
+        limit, tif = order.price, order.tif
+        ending = None  # the status if the order does not rest
+        if best is not None and (
+            limit is None or (best.price <= limit if is_buy else best.price >= limit)
+        ):
             if order.post_only:
-                order.status, order.reason = REJECTED, "post_only_would_take"
-                self._finish(order)
-                return
-            if order.tif is FOK and not fok_can_fill(order, opposite):
-                order.status = EXPIRED
-                self._finish(order)
-                return
-            cancelled = match(self, order, opposite)
-        elif order.tif is FOK:
-            order.status = EXPIRED
-            self._finish(order)
+                ending, order.reason = REJECTED, "post_only_would_take"
+            elif tif is FOK and not fok_can_fill(order, opposite):
+                ending = EXPIRED
+            elif match(self, order, opposite):
+                ending = CANCELLED
+            elif order.remaining == 0:
+                ending = FILLED
+            elif limit is None or tif is IOC or tif is FOK:
+                ending = EXPIRED
+        elif limit is None or tif is IOC or tif is FOK:
+            ending = EXPIRED  # nothing crosses
+        if ending is not None:
+            order.status = ending
+            self.forget(order)
+            self.events.append(order_update(order))
             return
-        if cancelled:
-            order.status = CANCELLED
-        elif order.remaining == 0:
-            order.status = FILLED
-        elif limit is None or order.tif is IOC or order.tif is FOK:
-            order.status = EXPIRED
-        else:
-            self._rest(order, own)
-            return
-        self._finish(order)
-
-    def _rest(self, order: Order, side: BookSide) -> None:
+        # rest at the back of the level, showing at most one iceberg slice
         order.status = PARTIALLY_FILLED if order.filled else NEW
         display = order.display
-        order.visible = display if display is not None and display < order.remaining else (
-            order.remaining
-        )
+        if display is not None and display < order.remaining:
+            order.visible = display
+        else:
+            order.visible = order.remaining
         self.priority_seq += 1
         order.priority = self.priority_seq
-        side.add(order)
+        own.add(order)
         live = self.live
         if order.id not in live:  # an activated stop is live already
             live[order.id] = order
             if order.expire_at is not None:
                 self.expiries.push(order)
-        self.events.append(order_update(order))
-
-    def _finish(self, order: Order) -> None:
-        """An incoming order that did not rest: it is done."""
-        self.forget(order)
         self.events.append(order_update(order))
 
     def _activate_triggered(self, market: Market) -> None:

@@ -131,4 +131,3 @@ class Market:
         if units is None:
             units = _memo_units(self._ticks_memo, text, self.tick_num, self.tick_places)
         return units
-
