@@ -31,7 +31,7 @@ class ReplayResult:
         return {
             "commands": self.commands,
             "trades": self.trades,
-            "seconds": round(self.seconds, 6),
+            "seconds": self.seconds,
             "commands_per_sec": int(self.commands / seconds),
             "tape_sha256": hashlib.sha256(self.tape).hexdigest(),
             "orders_sha256": hashlib.sha256(self.orders).hexdigest(),
@@ -74,10 +74,15 @@ def replay(commands: list[dict]) -> ReplayResult:
         commands=len(commands),
         trades=len(tape),
         seconds=seconds,
-        tape="".join(tape).encode(),
-        orders="".join(order_lines).encode(),
-        book="".join(book_lines(engine)).encode(),
+        tape=_encode(tape),
+        orders=_encode(order_lines),
+        book=_encode(book_lines(engine)),
     )
+
+
+def _encode(lines: list[str]) -> bytes:
+    # An id may hold a lone surrogate (valid JSON, not valid UTF-8): write it escaped.
+    return "".join(lines).encode("utf-8", "backslashreplace")
 
 
 def _price(market, ticks: int) -> str:

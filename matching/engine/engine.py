@@ -52,13 +52,15 @@ def _ref(value: object) -> int | str | None:
 
 
 def malformed_reason(cmd: object) -> str | None:
-    """Why `cmd` is not a command at all (SPEC.md §9.4), or None if it is one."""
+    """Why `cmd` is not a command at all (SPEC.md §9.4), or None if it is one: not an object,
+    an unknown `op`, or a `new` without a usable id or user. (A `cancel` without them is a
+    command, refused as `unknown_order`.)"""
     if cmd.__class__ is not dict:
         return "not_an_object"
     op = cmd.get("op")
     if op.__class__ is not str or op not in OPS:
         return "unknown_op"
-    if op == "new" or op == "cancel":
+    if op == "new":
         if _ref(cmd.get("id")) is None:
             return "missing_id"
         if _ref(cmd.get("user")) is None:
@@ -94,7 +96,7 @@ class Engine:
                 order_id = _ref(order_id)
             if user.__class__ is not str or user[:1] in _NUMERIC_START:
                 user = _ref(user)
-            if order_id is None or user is None:
+            if (order_id is None or user is None) and op == "new":
                 return [(REFUSED, op, None, None, malformed_reason(cmd))]
         elif op.__class__ is not str or op not in OPS:
             return [(REFUSED, None, None, None, malformed_reason(cmd))]
