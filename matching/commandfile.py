@@ -10,15 +10,18 @@ from pathlib import Path
 from matching.engine import malformed_reason
 
 
-def read_commands(path: Path, on_malformed: Callable[[int, str], None]) -> list[dict]:
+def read_commands(
+    path: Path, on_malformed: Callable[[int, str], None], lines: list[str] | None = None
+) -> list[dict]:
     """The commands of the file in order. A malformed line (not a JSON object, an unknown `op`,
-    a `new` or `cancel` without id or user) goes to `on_malformed(line_number, reason)` and is
-    skipped. A `.gz` file is read through gzip."""
+    a `new` without id or user) goes to `on_malformed(line_number, reason)` and is skipped.
+    When `lines` is given, each command's line text is appended to it. A `.gz` file is read
+    through gzip."""
     opener = gzip.open if path.suffix == ".gz" else open
     commands = []
     loads = json.loads
-    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
+    with opener(path, "rt", encoding="utf-8", errors="replace") as source:
+        for number, line in enumerate(source, start=1):
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
@@ -32,4 +35,6 @@ def read_commands(path: Path, on_malformed: Callable[[int, str], None]) -> list[
                 on_malformed(number, reason)
                 continue
             commands.append(cmd)
+            if lines is not None:
+                lines.append(text)
     return commands

@@ -59,7 +59,14 @@ def run(commands: list[dict], engine: Engine | None = None) -> tuple[Engine, lis
 
 
 def replay(commands: list[dict]) -> ReplayResult:
-    engine, outputs, seconds = run(commands)
+    """Runs `commands` through a new engine and gives SPEC.md §8's outputs."""
+    return summarize(*run(commands), commands=len(commands))
+
+
+def summarize(
+    engine: Engine, outputs: list[list], seconds: float, *, commands: int
+) -> ReplayResult:
+    """The three CSV files (as bytes) from a run's events and its engine's final book."""
     tape, orders = [], {}
     markets = engine.markets
     for events in outputs:
@@ -71,12 +78,12 @@ def replay(commands: list[dict]) -> ReplayResult:
                 orders[event[1]] = event
     order_lines = [order_line(markets.get(event[3]), event) for event in orders.values()]
     return ReplayResult(
-        commands=len(commands),
+        commands=commands,
         trades=len(tape),
         seconds=seconds,
         tape=_encode(tape),
         orders=_encode(order_lines),
-        book=_encode(book_lines(engine)),
+        book=book_bytes(engine),
     )
 
 
@@ -110,6 +117,11 @@ def order_line(market, update: tuple) -> str:
     """`order_id,status,filled_quantity,reason`; an unknown symbol's fill prints as `0`."""
     filled = _quantity(market, update[8]) if market is not None else "0"
     return f"{update[1]},{update[5]},{filled},{update[11]}\n"
+
+
+def book_bytes(engine: Engine) -> bytes:
+    """book.csv as SPEC.md §8 writes it."""
+    return _encode(book_lines(engine))
 
 
 def book_lines(engine: Engine) -> list[str]:

@@ -63,8 +63,7 @@ class Market:
         "tick_places",
         "lot_num",
         "lot_places",
-        "min_qty_text",
-        "min_notional_text",
+        "spec",
         "quote_precision",
         "notional_unit",
         "notional_exp",
@@ -88,9 +87,8 @@ class Market:
         self.tick_num = tick[0] * pow10(self.tick_places - tick[1])
         self.lot_num = lot[0] * pow10(self.lot_places - lot[1])
         min_qty, _ = _positive(cmd, "min_qty", cmd.get("lot_size"))
-        self.min_qty_text = _given(cmd, "min_qty", cmd["lot_size"])
-        self.min_notional_text = _given(cmd, "min_notional", "0")
-        min_notional = parse_decimal(self.min_notional_text)
+        min_notional_text = _given(cmd, "min_notional", "0")
+        min_notional = parse_decimal(min_notional_text)
         if min_notional is None or min_notional[0] < 0:
             raise MarketSpecError("invalid_min_notional")
         precision = cmd.get("quote_precision")
@@ -99,6 +97,17 @@ class Market:
         if precision.__class__ is not int or not 0 <= precision <= 18:
             raise MarketSpecError("invalid_quote_precision")
         self.quote_precision = precision
+        # the definition with its defaults filled in: what a snapshot keeps of the market
+        self.spec = {
+            "symbol": symbol,
+            "base": base,
+            "quote": quote,
+            "tick_size": cmd["tick_size"],
+            "lot_size": cmd["lot_size"],
+            "min_qty": _given(cmd, "min_qty", cmd["lot_size"]),
+            "min_notional": min_notional_text,
+            "quote_precision": precision,
+        }
         # price ticks × quantity lots × notional_unit = the notional in units of 10**-notional_exp
         self.notional_unit = self.tick_num * self.lot_num
         self.notional_exp = self.tick_places + self.lot_places
