@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matching.engine import Engine
+from matching.gc_tuning import collector_paused
 from matching.journal import JournalCorrupt, JournalScan
 from matching.snapshots import SnapshotInvalid, read_snapshot, snapshot_files
 
@@ -41,6 +42,18 @@ def recover(directory: Path) -> Recovered:
         snapshot_seq = engine.seq
         break
     scan = JournalScan(directory, after_seq=engine.seq)
+    with collector_paused():
+        replayed = _apply(engine, scan, directory)
+    if scan.last_seq < engine.seq and scan.last_seq != 0:
+        warnings.append(
+            f"the journal ends at seq {scan.last_seq}, before the snapshot at {engine.seq}"
+        )
+    warnings.extend(scan.warnings)
+    return Recovered(engine, snapshot_seq, replayed, warnings)
+
+
+def _apply(engine: Engine, scan: JournalScan, directory: Path) -> int:
+    """Applies the scanned records in order; returns how many."""
     replayed = 0
     for record in scan.records():
         if record.seq != engine.seq + 1:
@@ -52,9 +65,4 @@ def recover(directory: Path) -> Recovered:
         if engine.seq != record.seq:
             raise JournalCorrupt(f"{directory}: record {record.seq} is not a command")
         replayed += 1
-    if scan.last_seq < engine.seq and scan.last_seq != 0:
-        warnings.append(
-            f"the journal ends at seq {scan.last_seq}, before the snapshot at {engine.seq}"
-        )
-    warnings.extend(scan.warnings)
-    return Recovered(engine, snapshot_seq, replayed, warnings)
+    return replayed
