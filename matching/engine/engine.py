@@ -240,10 +240,13 @@ class Engine:
 
         `due` is set when the expiry queue has already let go of the order.
         """
+        market = order.market
         if order.status is PENDING_TRIGGER:
-            order.market.stops.remove(order)
+            market.stops.remove(order)
+        elif order.side is BUY:
+            market.book.bids.remove(order)
         else:
-            order.market.book.side_of(order).remove(order)
+            market.book.asks.remove(order)
         order.status = status
         del self.live[order.id]
         if order.expire_at is not None and not due:
