@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test lint
+.PHONY: venv run test lint bench-core
 
 venv: $(STAMP)
 
@@ -29,3 +29,15 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+# The matching core's benchmark (README "Performance"): the 200,000-command standard mix,
+# replayed without and with the journal (fsync always), best of $(RUNS) runs each.
+RUNS ?= 5
+BENCH_FILE := var/bench/standard_200k.jsonl
+
+$(BENCH_FILE): tests/matching/workloads/standard_200k.jsonl.gz
+	mkdir -p $(dir $@)
+	gunzip -c $< > $@
+
+bench-core: venv $(BENCH_FILE)
+	$(BIN)/python -m matching.bench $(BENCH_FILE) --runs $(RUNS)

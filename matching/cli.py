@@ -22,7 +22,7 @@ from matching.journal import FSYNC_POLICIES, JournalCorrupt, JournalWriter, segm
 from matching.journaled_run import run_journaled
 from matching.recovery import recover
 from matching.replay import book_bytes, replay, summarize
-from matching.snapshots import write_snapshot
+from matching.snapshots import snapshot_files, write_snapshot
 
 
 def _report_malformed(line: int, reason: str) -> None:
@@ -54,7 +54,7 @@ def _replay(args: argparse.Namespace) -> int:
             for warning in recovered.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             engine = recovered.engine
-        elif segments(args.journal) if args.journal.is_dir() else False:
+        elif args.journal.is_dir() and (segments(args.journal) or snapshot_files(args.journal)):
             print(f"{args.journal} already holds a journal: use --resume", file=sys.stderr)
             return 2
         done = engine.seq

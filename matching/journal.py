@@ -100,8 +100,12 @@ class JournalWriter:
             self._sync()
             self._file.close()
         path = self.directory / _segment_name(first_seq)
+        if path.exists() and path.stat().st_size <= len(MAGIC):
+            # left by a crash before its first record was written (recovery cut it back):
+            # it holds nothing, so it is started afresh
+            path.unlink()
         self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - kept open across batches
-        self._file.write(MAGIC)
+        self._write(MAGIC)
         self._size = len(MAGIC)
         self._sync()
         fsync_directory(self.directory)
@@ -122,7 +126,7 @@ class JournalWriter:
             self._buffer.clear()
             if self._size + len(data) > self.segment_bytes and self._size > len(MAGIC):
                 self._open_segment(self._first_buffered_seq(data))
-            self._file.write(data)
+            self._write(data)
             self._size += len(data)
             self.batches += 1
             if self.policy == "always" or (
@@ -130,6 +134,11 @@ class JournalWriter:
             ):
                 self._sync()
         return self._next_seq - 1
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:  # an unbuffered write may take less than it was given
+            view = view[self._file.write(view) :]
 
     @staticmethod
     def _first_buffered_seq(data: bytes) -> int:

@@ -35,6 +35,8 @@ def write_snapshot(directory: Path, engine: Engine, keep: int = KEEP) -> Path:
     body = canonical_json(dump_state(engine))
     header = {"seq": engine.seq, "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
     path = directory / f"snapshot-{engine.seq:020d}.json"
+    for leftover in directory.glob("snapshot-*.tmp"):  # from a write a crash cut short
+        leftover.unlink()
     temporary = path.with_suffix(".tmp")
     with open(temporary, "wb") as handle:
         handle.write(json.dumps(header).encode() + b"\n" + body)

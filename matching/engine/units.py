@@ -28,7 +28,7 @@ def _int_of_digits(digits: str) -> int:
 
 
 def _digits_of_int(n: int) -> str:
-    if n < pow10(_CHUNK):
+    if n.bit_length() < 13_000:  # below 2**13000 < 10**4000: str() takes it
         return str(n)
     high, low = divmod(n, pow10(_CHUNK))
     return _digits_of_int(high) + str(low).rjust(_CHUNK, "0")
