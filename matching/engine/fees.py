@@ -6,7 +6,7 @@ count of quote units `10**-quote_precision`, rounded ROUND_HALF_UP (ties away fr
 
 from __future__ import annotations
 
-from .units import parse_decimal, pow10, round_half_up_div
+from .units import parse_decimal, pow10
 
 Rate = tuple[int, int]
 
@@ -51,4 +51,10 @@ def fee_units(rate: Rate, notional: int, notional_exp: int, quote_precision: int
     exp = rate_scale + notional_exp - quote_precision
     if exp <= 0:
         return product * pow10(-exp)
-    return round_half_up_div(product, pow10(exp))
+    # ROUND_HALF_UP, ties away from zero: floor(x + 1/2) for x >= 0, mirrored below zero.
+    # The denominator is a power of ten, so it is even and half of it exact.
+    denominator = pow10(exp)
+    half = denominator >> 1
+    if product >= 0:
+        return (product + half) // denominator
+    return -((half - product) // denominator)

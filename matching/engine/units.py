@@ -2,7 +2,7 @@
 
 This is the one place where decimals enter and leave. A decimal is a JSON string of the form
 `[+-]digits[.digits]` or `[+-].digits` (SPEC.md §9.1); anything else is not a decimal.
-All arithmetic is exact: no floats, no rounding except in `round_half_up_div`.
+All arithmetic is exact: no floats and no rounding (fees.py is the one place that rounds).
 """
 
 from __future__ import annotations
@@ -70,14 +70,6 @@ def units_of(value: tuple[int, int], unit_num: int, unit_scale: int) -> int | No
         return None
     count, rest = divmod(num * pow10(unit_scale - scale), unit_num)
     return None if rest else count
-
-
-def round_half_up_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded to an integer, ties away from zero (ROUND_HALF_UP)."""
-    quotient, rest = divmod(abs(numerator), denominator)
-    if rest * 2 >= denominator:
-        quotient += 1
-    return -quotient if numerator < 0 else quotient
 
 
 def format_units(count: int, unit_num: int, places: int) -> str:
