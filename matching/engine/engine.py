@@ -30,7 +30,7 @@ from .expiry import ExpiryQueue
 from .fees import FeeSchedule, parse_rate
 from .market import Market, MarketSpecError
 from .triggers import triggers_on_fall
-from .validation import build_order
+from .validation import Rejected, checked_order, rejected_order
 
 OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
@@ -125,8 +125,10 @@ class Engine:
             self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
             return
         self.used_ids.add(order_id)
-        order = build_order(cmd, order_id, user, self.markets, self.clock)
-        if order.status is REJECTED:
+        try:
+            order = checked_order(cmd, order_id, user, self.markets, self.clock)
+        except Rejected as rejection:
+            order = rejected_order(cmd, order_id, user, self.markets, rejection.args[0])
             self.events.append(order_update(order))
             return
         order.placed = self.seq

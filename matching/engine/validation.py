@@ -31,33 +31,31 @@ _TIF = {name: name for name in TIFS}
 _STP = {name: name for name in STP_MODES}
 
 
-class _Rejected(Exception):
-    """Raised inside validation with the reason code; rejections are the rare path."""
+class Rejected(Exception):
+    """Raised by `checked_order` with the reason code; rejections are the rare path."""
 
 
-def build_order(
+def rejected_order(
+    cmd: dict, order_id: int | str, user: int | str, markets: dict, reason: str
+) -> Order:
+    """The record of a rejected `new` command (market and side kept where they were valid)."""
+    symbol, side, order_type = cmd.get("symbol"), cmd.get("side"), cmd.get("type")
+    order = Order(
+        order_id,
+        user,
+        markets.get(symbol) if symbol.__class__ is str else None,
+        _SIDE.get(side) if side.__class__ is str else None,
+        _TYPE.get(order_type) if order_type.__class__ is str else None,
+    )
+    order.status, order.reason = REJECTED, reason
+    return order
+
+
+def checked_order(
     cmd: dict, order_id: int | str, user: int | str, markets: dict, clock: int
 ) -> Order:
-    """The order of a `new` command: accepted, or with status `rejected` and the reason."""
-    try:
-        return _checked_order(cmd, order_id, user, markets, clock)
-    except _Rejected as rejection:
-        symbol, side, order_type = cmd.get("symbol"), cmd.get("side"), cmd.get("type")
-        order = Order(
-            order_id,
-            user,
-            markets.get(symbol) if symbol.__class__ is str else None,
-            _SIDE.get(side) if side.__class__ is str else None,
-            _TYPE.get(order_type) if order_type.__class__ is str else None,
-        )
-        order.status, order.reason = REJECTED, rejection.args[0]
-        return order
-
-
-def _checked_order(
-    cmd: dict, order_id: int | str, user: int | str, markets: dict, clock: int
-) -> Order:
-    """SPEC.md §2's checks in order; the first failure raises `_Rejected(reason)`.
+    """The order of a `new` command, SPEC.md §2's checks passed in order; the first failure
+    raises `Rejected(reason)`.
 
     Names are checked for being strings before the table look-up (a list is unhashable).
     """
@@ -65,73 +63,73 @@ def _checked_order(
     symbol = get("symbol")
     market = markets.get(symbol) if symbol.__class__ is str else None
     if market is None:
-        raise _Rejected("unknown_symbol")
+        raise Rejected("unknown_symbol")
     side = get("side")
     side = _SIDE.get(side) if side.__class__ is str else None
     if side is None:
-        raise _Rejected("invalid_side")
+        raise Rejected("invalid_side")
     order_type = get("type")
     order_type = _TYPE.get(order_type) if order_type.__class__ is str else None
     if order_type is None:
-        raise _Rejected("invalid_type")
+        raise Rejected("invalid_type")
     tif = get("tif")
     if tif is not None:
         tif = _TIF.get(tif) if tif.__class__ is str else None
         if tif is None:
-            raise _Rejected("invalid_tif")
+            raise Rejected("invalid_tif")
 
     lots = market.lots_of_text(get("quantity"))
     if lots <= 0:
-        raise _Rejected("invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
+        raise Rejected("invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
     if lots < market.min_lots:
-        raise _Rejected("min_qty")
+        raise Rejected("min_qty")
 
     priced = order_type in PRICED_TYPES
     price = get("price")
     if priced:
         price = market.ticks_of_text(price)
         if price <= 0:
-            raise _Rejected("invalid_price" if price == NOT_POSITIVE else "tick_size")
+            raise Rejected("invalid_price" if price == NOT_POSITIVE else "tick_size")
     elif price is not None:
-        raise _Rejected("invalid_combination")
+        raise Rejected("invalid_combination")
 
     trigger = get("trigger_price")
     if order_type in TRIGGERED_TYPES:
         trigger = market.ticks_of_text(trigger)
         if trigger <= 0:
-            raise _Rejected("invalid_trigger_price" if trigger == NOT_POSITIVE else "tick_size")
+            raise Rejected("invalid_trigger_price" if trigger == NOT_POSITIVE else "tick_size")
     elif trigger is not None:
-        raise _Rejected("invalid_combination")
+        raise Rejected("invalid_combination")
 
     market_style = not priced
     if tif is None:
         tif = IOC if market_style else GTC
     elif market_style and tif is not IOC and tif is not FOK:
-        raise _Rejected("invalid_combination")
+        raise Rejected("invalid_combination")
     immediate = tif is IOC or tif is FOK
 
     display = get("display_quantity")
     if display is not None:
         if immediate or market_style:
-            raise _Rejected("invalid_combination")
+            raise Rejected("invalid_combination")
         display = market.lots_of_text(display)
         if display <= 0 or display > lots:
-            raise _Rejected("invalid_display_quantity")
+            raise Rejected("invalid_display_quantity")
 
     post_only = get("post_only") is True
     if post_only and (immediate or market_style):
-        raise _Rejected("invalid_combination")
+        raise Rejected("invalid_combination")
 
     expire_at = get("expire_at")
     if expire_at.__class__ is not int:
         expire_at = None  # a malformed expire_at counts as not given (SPEC.md §9.7)
     if tif is GTD:
         if expire_at is None:
-            raise _Rejected("invalid_combination")
+            raise Rejected("invalid_combination")
         if expire_at <= clock:
-            raise _Rejected("expire_at_in_past")
+            raise Rejected("expire_at_in_past")
     elif expire_at is not None:
-        raise _Rejected("invalid_combination")
+        raise Rejected("invalid_combination")
     elif tif is DAY:
         expire_at = (clock // DAY_MS + 1) * DAY_MS
 
@@ -141,10 +139,10 @@ def _checked_order(
     else:
         stp = _STP.get(stp) if stp.__class__ is str else None
         if stp is None:
-            raise _Rejected("invalid_stp")
+            raise Rejected("invalid_stp")
 
     if priced and price * lots < market.min_notional_units:
-        raise _Rejected("min_notional")
+        raise Rejected("min_notional")
     return Order(
         order_id,
         user,
