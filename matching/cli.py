@@ -20,7 +20,7 @@ from matching.engine.state import state_sha256
 from matching.gc_tuning import collector_paused
 from matching.journal import FSYNC_POLICIES, JournalCorrupt, JournalWriter, segments
 from matching.journaled_run import run_journaled
-from matching.recovery import recover
+from matching.recovery import Recovered, recover
 from matching.replay import book_bytes, replay, summarize
 from matching.snapshots import snapshot_files, write_snapshot
 
@@ -46,13 +46,9 @@ def _replay(args: argparse.Namespace) -> int:
     else:
         engine = Engine()
         if args.resume:
-            try:
-                recovered = recover(args.journal)
-            except JournalCorrupt as error:
-                print(f"cannot resume: {error}", file=sys.stderr)
+            recovered = _recover_or_report(args.journal, "cannot resume")
+            if recovered is None:
                 return 1
-            for warning in recovered.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
             engine = recovered.engine
         elif args.journal.is_dir() and (segments(args.journal) or snapshot_files(args.journal)):
             print(f"{args.journal} already holds a journal: use --resume", file=sys.stderr)
@@ -79,14 +75,22 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recover(args: argparse.Namespace) -> int:
+def _recover_or_report(directory: Path, failure: str) -> Recovered | None:
+    """Recovers from `directory`, printing warnings; None (and why) if the journal is corrupt."""
     try:
-        recovered = recover(args.journal)
+        recovered = recover(directory)
     except JournalCorrupt as error:
-        print(f"recovery stopped: {error}", file=sys.stderr)
-        return 1
+        print(f"{failure}: {error}", file=sys.stderr)
+        return None
     for warning in recovered.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return recovered
+
+
+def _recover(args: argparse.Namespace) -> int:
+    recovered = _recover_or_report(args.journal, "recovery stopped")
+    if recovered is None:
+        return 1
     engine = recovered.engine
     book = book_bytes(engine)
     if args.out is not None:

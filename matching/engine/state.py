@@ -17,26 +17,9 @@ from .market import Market
 
 FORMAT_VERSION = 1
 
-# The order fields a snapshot keeps, in this order.
-_ORDER_FIELDS = (
-    "id",
-    "user",
-    "side",
-    "type",
-    "tif",
-    "price",
-    "trigger_price",
-    "quantity",
-    "remaining",
-    "visible",
-    "display",
-    "filled",
-    "status",
-    "stp",
-    "post_only",
-    "expire_at",
-    "placed",
-    "priority",
+# The order fields a snapshot keeps, in slot order: all but the links and derived ones.
+_ORDER_FIELDS = tuple(
+    name for name in Order.__slots__ if name not in ("market", "reason", "level", "prev", "next")
 )
 # Names come back as the core's interned constants, so identity checks keep working.
 _INTERNED = ("side", "type", "tif", "status", "stp")
