@@ -22,7 +22,7 @@ from matching.journal import FSYNC_POLICIES, JournalCorrupt, JournalWriter, segm
 from matching.journaled_run import run_journaled
 from matching.recovery import Recovered, recover
 from matching.replay import book_bytes, replay, summarize
-from matching.snapshots import snapshot_files, write_snapshot
+from matching.snapshots import SnapshotPolicy, snapshot_files, write_snapshot
 
 
 def _report_malformed(line: int, reason: str) -> None:
@@ -64,7 +64,7 @@ def _replay(args: argparse.Namespace) -> int:
                 batch=args.batch,
                 on_ack=_print_ack if args.progress else None,
                 snapshot_dir=args.journal,
-                snapshot_every_trades=args.snapshot_every_trades,
+                snapshots=SnapshotPolicy(args.snapshot_every_trades, args.snapshot_every_seconds),
             )
         writer.close()
         write_snapshot(args.journal, engine)  # a graceful end, as at a matcher's shutdown

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from matching.engine import Engine
 from matching.journal import JournalWriter
-from matching.snapshots import write_snapshot
+from matching.snapshots import SnapshotPolicy, write_snapshot
 
 
 def run_journaled(
@@ -25,7 +25,7 @@ def run_journaled(
     batch: int = 1000,
     on_ack: Callable[[int], None] | None = None,
     snapshot_dir: Path | None = None,
-    snapshot_every_trades: int = 0,
+    snapshots: SnapshotPolicy | None = None,
 ) -> tuple[Engine, list[list], float]:
     """Processes and journals `commands` (their JSON `lines` are the journal payloads).
 
@@ -35,7 +35,8 @@ def run_journaled(
     process, append = engine.process, writer.append
     outputs: list[list] = []
     keep = outputs.append
-    last_snapshot_trades = engine.trade_seq
+    if snapshots is not None:
+        snapshots.taken(engine)
     started = time.perf_counter()
     for start in range(0, len(commands), batch):
         for cmd, line in zip(
@@ -46,11 +47,7 @@ def run_journaled(
         acked = writer.commit()
         if on_ack is not None:
             on_ack(acked)
-        if (
-            snapshot_dir is not None
-            and snapshot_every_trades
-            and engine.trade_seq - last_snapshot_trades >= snapshot_every_trades
-        ):
+        if snapshot_dir is not None and snapshots is not None and snapshots.due(engine):
             write_snapshot(snapshot_dir, engine)
-            last_snapshot_trades = engine.trade_seq
+            snapshots.taken(engine)
     return engine, outputs, time.perf_counter() - started

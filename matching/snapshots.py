@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from matching.engine import Engine
@@ -22,6 +24,27 @@ KEEP = 5
 
 class SnapshotInvalid(Exception):
     """A snapshot whose checksum or form does not hold."""
+
+
+@dataclass
+class SnapshotPolicy:
+    """When to snapshot: after `every_trades` trades or `every_seconds` seconds since the last
+    one, whichever comes first (0 turns a limit off). The matcher's defaults are 1000 trades
+    and 5 minutes (settings); a replay takes none unless asked."""
+
+    every_trades: int = 0
+    every_seconds: float = 0
+    _trades_at: int = 0
+    _time_at: float = field(default_factory=time.monotonic)
+
+    def due(self, engine: Engine) -> bool:
+        return bool(
+            (self.every_trades and engine.trade_seq - self._trades_at >= self.every_trades)
+            or (self.every_seconds and time.monotonic() - self._time_at >= self.every_seconds)
+        )
+
+    def taken(self, engine: Engine) -> None:
+        self._trades_at, self._time_at = engine.trade_seq, time.monotonic()
 
 
 def snapshot_files(directory: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from matching.engine.state import state_sha256
 from matching.journal import JournalCorrupt, JournalWriter, segments
 from matching.journaled_run import run_journaled
 from matching.recovery import recover
-from matching.snapshots import snapshot_files, write_snapshot
+from matching.snapshots import SnapshotPolicy, snapshot_files, write_snapshot
 
 WORKLOADS = Path(__file__).parent / "workloads"
 EMPTY_STATE = state_sha256(Engine())
@@ -110,7 +110,7 @@ def test_the_recovered_state_hashes_like_the_live_engine_after_every_batch(tmp_p
             batch=13,
             on_ack=recover_and_compare,
             snapshot_dir=tmp_path,
-            snapshot_every_trades=40,
+            snapshots=SnapshotPolicy(every_trades=40),
         )
     finally:
         gc.unfreeze()

@@ -18,7 +18,13 @@ from matching.engine.state import dump_state, state_sha256
 from matching.journal import JournalWriter
 from matching.recovery import recover
 from matching.replay import book_bytes
-from matching.snapshots import SnapshotInvalid, read_snapshot, snapshot_files, write_snapshot
+from matching.snapshots import (
+    SnapshotInvalid,
+    SnapshotPolicy,
+    read_snapshot,
+    snapshot_files,
+    write_snapshot,
+)
 
 from .helpers import cancel, fees, limit, market, new, symbol, tick
 
@@ -330,3 +336,29 @@ def test_a_leftover_temporary_snapshot_is_ignored(tmp_path):
     recovered = recover(tmp_path)
     assert recovered.snapshot_seq == 6
     assert state_sha256(recovered.engine) == state_sha256(live)
+
+
+def test_snapshot_policy_is_due_after_the_trade_count_or_the_time_whichever_first(monkeypatch):
+    import matching.snapshots as snapshots
+
+    now = [1000.0]
+    monkeypatch.setattr(snapshots.time, "monotonic", lambda: now[0])
+    engine = Engine()
+    policy = snapshots.SnapshotPolicy(every_trades=3, every_seconds=300)
+    policy.taken(engine)
+    assert not policy.due(engine)
+    engine.trade_seq = 3
+    assert policy.due(engine), "three trades since the last snapshot"
+    policy.taken(engine)
+    assert not policy.due(engine)
+    now[0] += 299.9
+    assert not policy.due(engine)
+    now[0] += 0.1
+    assert policy.due(engine), "five minutes since the last snapshot"
+
+
+def test_snapshot_policy_with_both_limits_off_is_never_due():
+    engine = Engine()
+    policy = SnapshotPolicy()
+    engine.trade_seq = 10**6
+    assert not policy.due(engine)
