@@ -2,7 +2,7 @@
 
 python -m matching replay FILE.jsonl [--out DIR]
     [--journal DIR [--fsync always|interval|off] [--progress] [--resume]
-     [--batch N] [--snapshot-every-trades N]]
+     [--batch N] [--snapshot-every-trades N] [--snapshot-every-seconds S]]
 python -m matching recover --journal DIR [--out DIR]
 """
 
@@ -126,10 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--resume", action="store_true", help="recover from --journal, go on")
     play.add_argument("--batch", type=_positive_int, default=1000, help="commands per commit")
     play.add_argument(
-        "--snapshot-every-trades",
-        type=int,
-        default=0,
-        help="snapshot after N trades (0: only at the end)",
+        "--snapshot-every-trades", type=int, default=0, help="snapshot every N trades (0: off)"
+    )
+    play.add_argument(
+        "--snapshot-every-seconds", type=float, default=0, help="snapshot every S seconds (0: off)"
     )
     play.set_defaults(handler=_replay)
     back = commands.add_parser("recover", help="rebuild the state from a journal directory")
