@@ -22,7 +22,7 @@ $(STAMP): requirements.txt | $(BIN)/python
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	@echo "Exchange at http://$(HOST):$(PORT)/"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

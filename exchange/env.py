@@ -101,3 +101,13 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         return dict(dj_database_url.parse(value))
     except ValueError as exc:
         raise _bad(name, value, f"a database URL ({exc})") from None
+
+
+def env_choice(name: str, default: str, *, choices: Collection[str]) -> str:
+    """One of a fixed set of words."""
+    value = _raw(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise _bad(name, value, f"one of {', '.join(choices)}")
+    return value

@@ -1,25 +1,38 @@
-"""Django settings for the exchange.
+"""Django settings for the exchange (API.md, "Environment").
 
 Everything that differs between deployments comes from the environment via
 ``exchange.env``. With no environment at all the exchange runs embedded:
-SQLite, the in-memory channel layer and a local-memory cache.
+SQLite in the data directory, the in-memory channel layer and a local-memory
+cache. Everything durable lives under ``EXCHANGE_DATA_DIR`` (or in PostgreSQL).
 """
 
 from pathlib import Path
 
-from exchange.env import env_bool, env_database, env_list, env_path, env_str, env_url
+from exchange.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_list,
+    env_path,
+    env_str,
+    env_url,
+)
+from exchange.secret_key import secret_key_kept_in
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Fine for a laptop, refused in production: with DEBUG off the key must be set.
-_DEV_SECRET_KEY = "django-insecure-dev-only-exchange-key-do-not-use-in-production"
-
-DEBUG = env_bool("EXCHANGE_DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
-ALLOWED_HOSTS = env_list("EXCHANGE_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-
-# Where the matcher keeps its journal and snapshots; created by the matcher, not here.
+# The journal (journal/), snapshots (snapshots/) and, embedded, the SQLite database.
 EXCHANGE_DATA_DIR = env_path("EXCHANGE_DATA_DIR", Path("var"), base=BASE_DIR)
+EXCHANGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+# Unset: generated once and kept in the data directory, so restarts keep sessions valid.
+SECRET_KEY = env_str("SECRET_KEY", "") or secret_key_kept_in(EXCHANGE_DATA_DIR)
+# Loopback is always served; EXCHANGE_ALLOWED_HOSTS adds public names.
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *env_list("EXCHANGE_ALLOWED_HOSTS", [])]
+
+# The matcher's journal policy: fsync every batch before answering, every few ms, or never.
+EXCHANGE_FSYNC = env_choice("EXCHANGE_FSYNC", "always", choices=("always", "interval", "off"))
 
 INSTALLED_APPS = [
     "daphne",
@@ -65,7 +78,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env_database("DATABASE_URL", f"sqlite:///{EXCHANGE_DATA_DIR / 'db.sqlite3'}"),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,6 +28,7 @@ print(json.dumps({
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "EXCHANGE_DATA_DIR": str(settings.EXCHANGE_DATA_DIR),
     "TIME_ZONE": settings.TIME_ZONE,
+    "EXCHANGE_FSYNC": settings.EXCHANGE_FSYNC,
     "INSTALLED_APPS": settings.INSTALLED_APPS,
 }))
 """
