@@ -24,16 +24,17 @@ class Recovered:
         return self.engine.seq
 
 
-def recover(directory: Path) -> Recovered:
+def recover(directory: Path, snapshot_dir: Path | None = None) -> Recovered:
     """The state as of the last journaled command in `directory`.
 
-    Uses the newest snapshot whose checksum holds (older ones if not), then applies the
-    journal records after it. Raises JournalCorrupt for damage other than a torn tail.
+    Uses the newest snapshot (in `snapshot_dir`, by default beside the journal) whose
+    checksum holds, older ones if not, then applies the journal records after it. Raises
+    JournalCorrupt for damage other than a torn tail.
     """
     warnings: list[str] = []
     engine = Engine()
     snapshot_seq = 0
-    for path in snapshot_files(directory):
+    for path in snapshot_files(snapshot_dir or directory):
         try:
             engine = read_snapshot(path)
         except SnapshotInvalid as error:

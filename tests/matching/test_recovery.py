@@ -179,3 +179,18 @@ def test_a_journal_that_ends_before_the_snapshot_is_reported(tmp_path, full_5k):
     assert recovered.last_seq == 300
     assert state_sha256(recovered.engine) == state_sha256(live)
     assert any("before the snapshot at 300" in warning for warning in recovered.warnings)
+
+
+def test_snapshots_may_live_in_their_own_directory(tmp_path, full_5k):
+    journal_dir, snapshot_dir = tmp_path / "journal", tmp_path / "snapshots"
+    engine = Engine()
+    writer = JournalWriter(journal_dir, 1)
+    run_journaled(full_5k[:3000], [json.dumps(c) for c in full_5k[:3000]], engine, writer)
+    writer.close()
+    write_snapshot(snapshot_dir, engine)
+    writer = JournalWriter(journal_dir, engine.seq + 1)
+    run_journaled(full_5k[3000:], [json.dumps(c) for c in full_5k[3000:]], engine, writer)
+    writer.close()
+    recovered = recover(journal_dir, snapshot_dir)
+    assert recovered.snapshot_seq == 3000 and recovered.replayed == 2000
+    assert state_sha256(recovered.engine) == state_sha256(engine)
