@@ -65,7 +65,8 @@ class Order:
     """One order. While it rests it is also a node of its price level's queue (`prev`/`next`).
 
     `quantity` is what was asked; `remaining` what is still open (hidden iceberg quantity
-    included); `visible` the part of `remaining` that shows in the book; `filled` what traded.
+    included); `visible` the part of `remaining` that shows in the book (0 when the order is
+    not resting); `filled` what traded.
     `placed` is the placement sequence (trigger and expiry order); `priority` the time
     priority taken when the order joined the book (or was activated).
     """
@@ -122,7 +123,7 @@ class Order:
         self.trigger_price = trigger_price
         self.quantity = quantity
         self.remaining = quantity
-        self.visible = quantity
+        self.visible = 0  # what shows in the book: set when the order rests
         self.display = display
         self.filled = 0
         self.status = NEW

@@ -249,6 +249,7 @@ class Engine:
             market.book.bids.remove(order)
         else:
             market.book.asks.remove(order)
+        order.visible = 0
         order.status = status
         del self.live[order.id]
         if order.expire_at is not None and not due:
