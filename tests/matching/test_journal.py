@@ -192,9 +192,7 @@ def test_fsync_policy_off_never_syncs_the_journal(tmp_path, fsyncs):
     assert len(read_all(tmp_path)[0]) == 5
 
 
-def test_fsync_policy_interval_syncs_a_batch_only_once_the_interval_has_passed(
-    tmp_path, fsyncs
-):
+def test_fsync_policy_interval_syncs_a_batch_only_once_the_interval_has_passed(tmp_path, fsyncs):
     writer = JournalWriter(tmp_path, 1, fsync="interval", interval_ms=3_600_000)
     fsyncs.clear()
     for seq in range(1, 6):
