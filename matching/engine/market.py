@@ -72,8 +72,8 @@ class Market:
         "book",
         "stops",
         "last_price",
-        "_lots_memo",
-        "_ticks_memo",
+        "lots_memo",
+        "ticks_memo",
     )
 
     def __init__(self, cmd: dict) -> None:
@@ -122,21 +122,22 @@ class Market:
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None
-        # Prices and quantities repeat a lot; memoise text -> units (see `_memo_units`).
-        self._lots_memo: dict[str, int] = {}
-        self._ticks_memo: dict[str, int] = {}
+        # Prices and quantities repeat a lot: text -> units as `lots_of_text` gives them.
+        # Validation reads these first (a hit is one look-up) and calls the methods on a miss.
+        self.lots_memo: dict[str, int] = {}
+        self.ticks_memo: dict[str, int] = {}
 
     def lots_of_text(self, text: object) -> int:
         """Whole lots in a positive decimal quantity string; `NOT_POSITIVE` if it is not one,
         `OFF_GRID` if it is not a whole number of lots. O(1) for a text seen before."""
-        units = self._lots_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        units = self.lots_memo.get(text) if text.__class__ is str else NOT_POSITIVE
         if units is None:
-            units = _memo_units(self._lots_memo, text, self.lot_num, self.lot_places)
+            units = _memo_units(self.lots_memo, text, self.lot_num, self.lot_places)
         return units
 
     def ticks_of_text(self, text: object) -> int:
         """Whole ticks in a positive decimal price string, like `lots_of_text`."""
-        units = self._ticks_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        units = self.ticks_memo.get(text) if text.__class__ is str else NOT_POSITIVE
         if units is None:
-            units = _memo_units(self._ticks_memo, text, self.tick_num, self.tick_places)
+            units = _memo_units(self.ticks_memo, text, self.tick_num, self.tick_places)
         return units

@@ -78,7 +78,10 @@ def checked_order(
         if tif is None:
             raise Rejected("invalid_tif")
 
-    lots = market.lots_of_text(get("quantity"))
+    quantity = get("quantity")
+    lots = market.lots_memo.get(quantity) if quantity.__class__ is str else None
+    if lots is None:
+        lots = market.lots_of_text(quantity)
     if lots <= 0:
         raise Rejected("invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
     if lots < market.min_lots:
@@ -87,7 +90,8 @@ def checked_order(
     priced = order_type in PRICED_TYPES
     price = get("price")
     if priced:
-        price = market.ticks_of_text(price)
+        ticks = market.ticks_memo.get(price) if price.__class__ is str else None
+        price = ticks if ticks is not None else market.ticks_of_text(price)
         if price <= 0:
             raise Rejected("invalid_price" if price == NOT_POSITIVE else "tick_size")
     elif price is not None:
