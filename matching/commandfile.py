@@ -20,7 +20,7 @@ def read_commands(
     opener = gzip.open if path.suffix == ".gz" else open
     commands = []
     loads = json.loads
-    with opener(path, "rt", encoding="utf-8", errors="replace") as source:
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace") as source:
         for number, line in enumerate(source, start=1):
             text = line.strip()
             if not text or text.startswith("#"):

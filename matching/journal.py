@@ -90,6 +90,7 @@ class JournalWriter:
         self._buffer: list[bytes] = []
         self._next_seq = next_seq
         self._last_fsync = time.monotonic()
+        self._unsynced = False
         self._file = None
         self._size = 0
         directory.mkdir(parents=True, exist_ok=True)
@@ -129,11 +130,25 @@ class JournalWriter:
             self._write(data)
             self._size += len(data)
             self.batches += 1
-            if self.policy == "always" or (
-                self.policy == "interval" and time.monotonic() - self._last_fsync >= self.interval
-            ):
+            self._unsynced = True
+            if self.policy == "always":
                 self._sync()
+            else:
+                self.sync_if_due()
         return self._next_seq - 1
+
+    def sync_if_due(self) -> bool:
+        """Under `interval`, fsyncs written batches once the interval has passed since the
+        last fsync; the matcher also calls it when idle, so a quiet journal gets synced too.
+        Returns True if it synced."""
+        if (
+            self.policy == "interval"
+            and self._unsynced
+            and time.monotonic() - self._last_fsync >= self.interval
+        ):
+            self._sync()
+            return True
+        return False
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -149,6 +164,7 @@ class JournalWriter:
             return
         started = time.monotonic()
         os.fsync(self._file.fileno())
+        self._unsynced = False
         self._last_fsync = time.monotonic()
         self.fsync_seconds += self._last_fsync - started
 

@@ -400,3 +400,23 @@ def test_a_well_formed_record_out_of_sequence_is_corrupt(tmp_path):
     offset = len(MAGIC) + 2 * len(record_bytes(1, 1, payload_of(1)))
     with pytest.raises(JournalCorrupt, match=f"seq 4, expected 3 at offset {offset}"):
         read_all(tmp_path)
+
+
+def test_fsync_policy_interval_syncs_an_idle_journal_once_the_interval_has_passed(
+    tmp_path, fsyncs, monkeypatch
+):
+    import matching.journal as journal
+
+    now = [100.0]
+    monkeypatch.setattr(journal.time, "monotonic", lambda: now[0])
+    writer = JournalWriter(tmp_path, 1, fsync="interval", interval_ms=50)
+    fsyncs.clear()
+    writer.append(1, 1, payload_of(1))
+    writer.commit()
+    assert fsyncs == [] and not writer.sync_if_due(), "50 ms have not passed"
+    now[0] += 0.051
+    assert writer.sync_if_due() and len(fsyncs) == 1
+    now[0] += 1
+    assert not writer.sync_if_due(), "nothing written since the last fsync"
+    assert len(fsyncs) == 1
+    writer.close()
