@@ -211,11 +211,8 @@ class Engine:
         self.priority_seq += 1
         order.priority = self.priority_seq
         own.add(order)
-        live = self.live
-        if order.id not in live:  # an activated stop is live already
-            live[order.id] = order
-            if order.expire_at is not None:
-                self.expiries.push(order)
+        if order.id not in self.live:  # an activated stop is live already
+            self._remember(order)
         self.events.append(order_update(order))
 
     def _activate_triggered(self, market: Market) -> None:
