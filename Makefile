@@ -21,8 +21,8 @@ $(STAMP): requirements.txt | $(BIN)/python
 
 run: venv
 	$(BIN)/python manage.py migrate --no-input
-	@echo "Exchange at http://$(HOST):$(PORT)/"
-	$(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+	$(BIN)/python manage.py bootstrap_demo
+	$(BIN)/python manage.py runexchange --host $(HOST) --port $(PORT)
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,1 +1,8 @@
-"""Admin registrations of accounts (added by later issues)."""
+"""Admin registrations of accounts."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from accounts.models import User
+
+admin.site.register(User, UserAdmin)

@@ -12,6 +12,7 @@ from exchange.env import (
     env_bool,
     env_choice,
     env_database,
+    env_int,
     env_list,
     env_path,
     env_str,
@@ -33,6 +34,12 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *env_list("EXCHANGE_ALLOWED_
 
 # The matcher's journal policy: fsync every batch before answering, every few ms, or never.
 EXCHANGE_FSYNC = env_choice("EXCHANGE_FSYNC", "always", choices=("always", "interval", "off"))
+# Snapshots of the matcher's state: after this many trades or seconds, whichever is first.
+EXCHANGE_SNAPSHOT_EVERY_TRADES = env_int("EXCHANGE_SNAPSHOT_EVERY_TRADES", 1000)
+EXCHANGE_SNAPSHOT_EVERY_SECONDS = env_int("EXCHANGE_SNAPSHOT_EVERY_SECONDS", 300)
+# How long a caller waits for the matcher's answer before giving up (503); the command
+# carries this deadline and the matcher drops it unexecuted once it has passed.
+EXCHANGE_MATCHER_TIMEOUT_MS = env_int("EXCHANGE_MATCHER_TIMEOUT_MS", 5000)
 
 INSTALLED_APPS = [
     "daphne",
@@ -44,10 +51,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "django_celery_beat",
     "exchange",
     "accounts",
     "fees",
+    "matching",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -80,7 +91,20 @@ TEMPLATES = [
 DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{EXCHANGE_DATA_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded exchange reads (views) while the persister writes: WAL lets readers run
+    # beside the writer, and IMMEDIATE transactions wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# How many commands may wait for the matcher before senders are told it is full.
+MATCHER_QUEUE_CAPACITY = 100_000
 
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"})
 
@@ -88,7 +112,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as
+                # channels-redis's blocking BZPOPMIN: give the socket more room than that.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "capacity": 1000,
+                "channel_capacity": {"matching*": MATCHER_QUEUE_CAPACITY},
+            },
         },
     }
     CACHES = {
@@ -99,7 +129,12 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": MATCHER_QUEUE_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
 
@@ -118,5 +153,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,1 +1,45 @@
-"""Models of fees (added by later issues)."""
+"""Fee tiers and per-user overrides, as admins configure them; the matcher applies them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+RATE_OPTIONS = {"max_digits": 12, "decimal_places": 8}
+
+
+class FeeTier(models.Model):
+    """Rates for users whose 30-day quote volume reaches `min_volume_30d`. The tier with the
+    lowest minimum is everyone's default."""
+
+    name = models.CharField(max_length=40, unique=True)
+    min_volume_30d = models.DecimalField(max_digits=40, decimal_places=8, default=Decimal(0))
+    maker_rate = models.DecimalField(**RATE_OPTIONS, help_text="Negative: a rebate.")
+    taker_rate = models.DecimalField(**RATE_OPTIONS)
+
+    class Meta:
+        ordering = ["min_volume_30d"]
+        constraints = [
+            models.UniqueConstraint(fields=["min_volume_30d"], name="fee_tier_unique_volume"),
+            models.CheckConstraint(
+                condition=Q(min_volume_30d__gte=0), name="fee_tier_volume_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.maker_rate}/{self.taker_rate})"
+
+
+class FeeOverride(models.Model):
+    """A user's own rates (a VIP rate, say), in force whatever their volume."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fee_override"
+    )
+    maker_rate = models.DecimalField(**RATE_OPTIONS)
+    taker_rate = models.DecimalField(**RATE_OPTIONS)
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.maker_rate}/{self.taker_rate})"

@@ -111,6 +111,11 @@ class JournalWriter:
         self._sync()
         fsync_directory(self.directory)
 
+    @property
+    def pending(self) -> bool:
+        """True if records are buffered, waiting for `commit`."""
+        return bool(self._buffer)
+
     def append(self, seq: int, ts: int, payload: bytes) -> None:
         """Buffers one record; `seq` must follow the previous one."""
         if seq != self._next_seq:

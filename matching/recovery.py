@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,17 +25,32 @@ class Recovered:
         return self.engine.seq
 
 
-def recover(directory: Path, snapshot_dir: Path | None = None) -> Recovered:
+# Called for each journal record applied: (engine, seq, command, events).
+OnRecord = Callable[[Engine, int, dict, list], None]
+
+
+def recover(
+    directory: Path,
+    snapshot_dir: Path | None = None,
+    *,
+    snapshot_at_most: int | None = None,
+    on_record: OnRecord | None = None,
+) -> Recovered:
     """The state as of the last journaled command in `directory`.
 
     Uses the newest snapshot (in `snapshot_dir`, by default beside the journal) whose
     checksum holds, older ones if not, then applies the journal records after it. Raises
     JournalCorrupt for damage other than a torn tail.
+
+    `snapshot_at_most` limits the snapshots to those at or before that seq, so that
+    `on_record` sees every command after it again (the persister's catch-up).
     """
     warnings: list[str] = []
     engine = Engine()
     snapshot_seq = 0
     for path in snapshot_files(snapshot_dir or directory):
+        if snapshot_at_most is not None and _snapshot_seq(path) > snapshot_at_most:
+            continue
         try:
             engine = read_snapshot(path)
         except SnapshotInvalid as error:
@@ -44,7 +60,7 @@ def recover(directory: Path, snapshot_dir: Path | None = None) -> Recovered:
         break
     scan = JournalScan(directory, after_seq=engine.seq)
     with collector_paused():
-        replayed = _apply(engine, scan, directory)
+        replayed = _apply(engine, scan, directory, on_record)
     if scan.last_seq < engine.seq and scan.last_seq != 0:
         warnings.append(
             f"the journal ends at seq {scan.last_seq}, before the snapshot at {engine.seq}"
@@ -53,7 +69,13 @@ def recover(directory: Path, snapshot_dir: Path | None = None) -> Recovered:
     return Recovered(engine, snapshot_seq, replayed, warnings)
 
 
-def _apply(engine: Engine, scan: JournalScan, directory: Path) -> int:
+def _snapshot_seq(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+def _apply(
+    engine: Engine, scan: JournalScan, directory: Path, on_record: OnRecord | None = None
+) -> int:
     """Applies the scanned records in order; returns how many."""
     replayed = 0
     for record in scan.records():
@@ -62,8 +84,11 @@ def _apply(engine: Engine, scan: JournalScan, directory: Path) -> int:
                 f"{directory}: journal jumps from seq {engine.seq} to {record.seq} "
                 "(missing records)"
             )
-        engine.process(json.loads(record.payload))
+        command = json.loads(record.payload)
+        events = engine.process(command)
         if engine.seq != record.seq:
             raise JournalCorrupt(f"{directory}: record {record.seq} is not a command")
+        if on_record is not None:
+            on_record(engine, record.seq, command, events)
         replayed += 1
     return replayed

@@ -54,6 +54,10 @@ class BookSide:
         """Levels from the best price outwards."""
         return iter(self._levels.values())
 
+    def level_at(self, price: int) -> Level | None:
+        """The level at `price`, if any order rests there. O(1)."""
+        return self._levels.get(price * self._sign)
+
     def add(self, order: Order) -> None:
         """Puts `order` at the back of its price level (creating the level). O(1) or O(log n)."""
         key = order.price * self._sign

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .admin import configure_market, status_and_version
 from .domain import (
     BUY,
     CANCELLED,
@@ -27,12 +28,13 @@ from .domain import (
 from .events import CONFIGURED, REFUSED, order_update
 from .execution import fok_can_fill, match
 from .expiry import ExpiryQueue
-from .fees import FeeSchedule, parse_rate
+from .fees import ANY_USER, FeeSchedule, parse_rate
 from .market import Market, MarketSpecError
 from .triggers import triggers_on_fall
+from .units import decimal_text
 from .validation import Rejected, checked_order, rejected_order
 
-OPS = frozenset(("symbol", "fees", "new", "cancel", "tick"))
+OPS = frozenset(("symbol", "fees", "new", "cancel", "tick", "market"))  # market: admin.py
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
 
 
@@ -118,6 +120,8 @@ class Engine:
             self._define_market(cmd)
         elif op == "fees":
             self._set_fees(cmd)
+        elif op == "market":
+            self._configure_market(cmd)
         return events
 
     def _new(self, cmd: dict, order_id: int | str, user: int | str) -> None:
@@ -153,6 +157,7 @@ class Engine:
     def _define_market(self, cmd: dict) -> None:
         try:
             market = Market(cmd)
+            market.status, market.version = status_and_version(cmd, market)
         except MarketSpecError as error:
             self.events.append((REFUSED, "symbol", cmd.get("symbol"), None, str(error)))
             return
@@ -162,8 +167,23 @@ class Engine:
         self.markets[market.symbol] = market
         self.events.append((CONFIGURED, "symbol", market.symbol))
 
+    def _configure_market(self, cmd: dict) -> None:
+        """The `market` command of admin.py: halt or resume a market, change its grid."""
+        symbol = cmd.get("symbol")
+        try:
+            configure_market(self, cmd)
+        except MarketSpecError as error:
+            self.events.append((REFUSED, "market", symbol, None, str(error)))
+            return
+        self.events.append((CONFIGURED, "market", symbol))
+
     def _set_fees(self, cmd: dict) -> None:
         user = _ref(cmd.get("user"))
+        if cmd.get("reset") is True and user is not None:
+            # the service's extension: the user goes back to the default rates
+            self.fees.reset(user)
+            self.events.append((CONFIGURED, "fees", user))
+            return
         maker, taker = parse_rate(cmd.get("maker")), parse_rate(cmd.get("taker"))
         if user is None or maker is None or taker is None:
             self.events.append((REFUSED, "fees", user, user, "invalid_fees"))
@@ -254,6 +274,25 @@ class Engine:
         self.events.append(order_update(order))
 
     # ---- reading the state ----------------------------------------------------------------
+
+    def market_config(self, symbol: str) -> dict | None:
+        """The market's configuration, to compare with one kept elsewhere (a database): the
+        `symbol` definition with its defaults filled in and the `market` changes applied
+        (decimals as written, `quote_precision` an int) plus `status`. None if unknown."""
+        market = self.markets.get(symbol) if symbol.__class__ is str else None
+        if market is None:
+            return None
+        return {**market.spec, "status": market.status, "version": market.version}
+
+    def fee_config(self) -> dict:
+        """The fee rates in force: `{"*": (maker, taker), user: (maker, taker), ...}`, `"*"` the
+        default for users without their own. Rates are in the one text of `units.decimal_text`
+        (`"0.0010"` is `"0.001"`, `"-0.00"` is `"0"`), so equal rates compare equal as text;
+        users are as the engine keys them (`"1"` is `1`)."""
+        config = {ANY_USER: tuple(decimal_text(rate) for rate in self.fees.default)}
+        for user, rates in self.fees.by_user.items():
+            config[user] = tuple(decimal_text(rate) for rate in rates)
+        return config
 
     def resting_orders(self) -> Iterator[tuple[Market, str, Order]]:
         """Every resting order: markets in definition order, bids best first then asks, each

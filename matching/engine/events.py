@@ -59,7 +59,7 @@ class Refusal(NamedTuple):
 
 
 class Configured(NamedTuple):
-    """A `symbol` or `fees` line took effect."""
+    """A `symbol`, `fees` or `market` line took effect."""
 
     kind: str
     op: str

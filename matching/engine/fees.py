@@ -35,6 +35,13 @@ class FeeSchedule:
         else:
             self.by_user[user] = (maker, taker)
 
+    def reset(self, user: str) -> None:
+        """Drops the user's own rates (for `*`: back to the built-in defaults)."""
+        if user == ANY_USER:
+            self.default = (DEFAULT_MAKER, DEFAULT_TAKER)
+        else:
+            self.by_user.pop(user, None)
+
     def rates_of(self, user: str) -> tuple[Rate, Rate]:
         """(maker, taker) rates in force for `user` now. O(1)."""
         return self.by_user.get(user, self.default)

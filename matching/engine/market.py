@@ -8,9 +8,15 @@ from .units import decimal_places, parse_decimal, pow10, units_of
 
 DEFAULT_QUOTE_PRECISION = 8
 
+# A market's status (admin.py): a halted market takes no new orders.
+TRADING = "trading"
+HALTED = "halted"
+MARKET_STATUSES = {TRADING: TRADING, HALTED: HALTED}  # input -> the interned constant
+
 
 class MarketSpecError(ValueError):
-    """A `symbol` definition that cannot make a market; the message is the reason code."""
+    """A `symbol` definition or `market` change that cannot be made; the message is the reason
+    code."""
 
 
 def _given(cmd: dict, field: str, default: object) -> object:
@@ -64,6 +70,8 @@ class Market:
         "lot_num",
         "lot_places",
         "spec",
+        "status",
+        "version",
         "quote_precision",
         "notional_unit",
         "notional_exp",
@@ -119,6 +127,9 @@ class Market:
         self.min_notional_units = _ceil_ratio(
             min_notional[0] * pow10(self.notional_exp), self.notional_unit * pow10(min_notional[1])
         )
+        # Not part of `spec`: set by the service's `symbol`/`market` lines (admin.py).
+        self.status = TRADING
+        self.version = 0
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None

@@ -13,7 +13,7 @@ import json
 
 from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TIFS, Order
 from .engine import Engine
-from .market import Market
+from .market import MARKET_STATUSES, TRADING, Market
 
 FORMAT_VERSION = 1
 
@@ -45,6 +45,8 @@ def dump_state(engine: Engine) -> dict:
         markets.append(
             {
                 "spec": market.spec,
+                "status": market.status,
+                "version": market.version,
                 "last_price": market.last_price,
                 "bids": [_dump_order(o) for level in book.bids.levels() for o in level.orders()],
                 "asks": [_dump_order(o) for level in book.asks.levels() for o in level.orders()],
@@ -103,6 +105,11 @@ def load_state(state: dict) -> Engine:
         engine.fees.by_user[user] = tuple(tuple(rate) for rate in rates)
     for entry in state["markets"]:
         market = Market(entry["spec"])
+        status = entry.get("status", TRADING)  # snapshots from before admin.py have none
+        market.status = MARKET_STATUSES.get(status) if status.__class__ is str else None
+        if market.status is None:
+            raise ValueError(f"market {market.symbol!r} has status {status!r}")
+        market.version = entry.get("version", 0)
         market.last_price = entry["last_price"]
         engine.markets[market.symbol] = market
         for side, fields_list in (

@@ -86,3 +86,23 @@ def format_units(count: int, unit_num: int, places: int) -> str:
 def to_decimal(count: int, unit_num: int, places: int) -> Decimal:
     """The `Decimal` value of `count` units (for the shell's API and database)."""
     return Decimal(format_units(count, unit_num, places))
+
+
+def decimal_text(value: tuple[int, int]) -> str:
+    """The one text of a `(num, scale)` value: no exponent, no `+`, no trailing zeros after
+    the point and no point when whole, `-` only below zero (`(-20, 3)` -> `"-0.02"`,
+    `(0, 4)` -> `"0"`). Equal values give equal texts."""
+    num, scale = value
+    while scale > 0 and num % 10 == 0:
+        num //= 10
+        scale -= 1
+    if scale < 0:
+        num, scale = num * pow10(-scale), 0
+    return format_units(num, 1, scale)
+
+
+def canonical_decimal(text: object) -> str | None:
+    """`decimal_text` of a decimal string (`"0.0010"`, `"+.001"` -> `"0.001"`); None if `text`
+    is not a decimal."""
+    value = parse_decimal(text)
+    return None if value is None else decimal_text(value)

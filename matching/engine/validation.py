@@ -1,7 +1,9 @@
 """Turns a `new` command into an `Order`, checking SPEC.md §2 in its order.
 
-The first failing rule gives the rejection reason. Names are looked up in tables that map
-the input string to the interned constant, so the rest of the core compares by identity.
+The first failing rule gives the rejection reason. One rule is not SPEC.md's: a halted
+market (admin.py) rejects with `symbol_halted`, right after `unknown_symbol`. Names are looked
+up in tables that map the input string to the interned constant, so the rest of the core
+compares by identity.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .domain import (
     TRIGGERED_TYPES,
     Order,
 )
-from .market import NOT_POSITIVE
+from .market import HALTED, NOT_POSITIVE
 
 _SIDE = {name: name for name in SIDES}
 _TYPE = {name: name for name in ORDER_TYPES}
@@ -64,6 +66,8 @@ def checked_order(
     market = markets.get(symbol) if symbol.__class__ is str else None
     if market is None:
         raise Rejected("unknown_symbol")
+    if market.status is HALTED:
+        raise Rejected("symbol_halted")
     side = get("side")
     side = _SIDE.get(side) if side.__class__ is str else None
     if side is None:

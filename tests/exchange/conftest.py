@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.exchange.matcher_helpers import market, matcher, production_like, traders
+
+__all__ = ["market", "matcher", "production_like", "traders"]  # fixtures of matcher tests
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # Prints the settings the tests look at, as JSON, from a fresh interpreter.

@@ -1,1 +1,0 @@
-"""Markets, orders and trades (added by later issues)."""

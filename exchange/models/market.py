@@ -1,0 +1,90 @@
+"""A market as admins configure it; the matcher holds the live copy and must agree with it."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from exchange.models.fields import decimal_field, plain
+
+ASSET = RegexValidator(r"^[A-Z0-9]{1,12}$", "An asset is 1 to 12 capital letters or digits.")
+SHARD = RegexValidator(r"^[a-z0-9_]{0,32}$", "A shard name is lower-case letters, digits, _.")
+
+
+class Market(models.Model):
+    class Status(models.TextChoices):
+        TRADING = "trading"
+        HALTED = "halted"
+
+    symbol = models.CharField(max_length=25, unique=True, editable=False)
+    base = models.CharField(max_length=12, validators=[ASSET])
+    quote = models.CharField(max_length=12, validators=[ASSET])
+    tick_size = decimal_field(help_text="Prices are whole multiples of this.")
+    lot_size = decimal_field(help_text="Quantities are whole multiples of this.")
+    min_qty = decimal_field(null=True, blank=True, help_text="Empty: one lot.")
+    min_notional = decimal_field(default=Decimal(0))
+    quote_precision = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(0), MaxValueValidator(18)]
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.TRADING)
+    shard = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        validators=[SHARD],
+        help_text="The matcher shard that runs this market; empty for the default matcher.",
+    )
+    # raised by every change; the matcher applies each version once (matching/config_sync.py)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    matcher_error = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="Why the matcher refused this market's latest version, if it did.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tick_size__gt=0), name="market_tick_positive"),
+            models.CheckConstraint(condition=Q(lot_size__gt=0), name="market_lot_positive"),
+            models.CheckConstraint(
+                condition=Q(min_qty__isnull=True) | Q(min_qty__gt=0), name="market_min_qty_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_notional__gte=0), name="market_min_notional_not_negative"
+            ),
+            models.CheckConstraint(condition=~Q(base=models.F("quote")), name="market_two_assets"),
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    def save(self, *args, **kwargs) -> None:
+        self.symbol = f"{self.base}-{self.quote}"
+        super().save(*args, **kwargs)
+
+    @property
+    def channel(self) -> str:
+        """The Channels channel of the matcher that runs this market."""
+        from matching.protocol import matcher_channel
+
+        return matcher_channel(self.shard)
+
+    def engine_spec(self) -> dict:
+        """The market as the engine's `symbol` command defines it (SPEC.md §1)."""
+        return {
+            "symbol": f"{self.base}-{self.quote}",
+            "base": self.base,
+            "quote": self.quote,
+            "tick_size": plain(self.tick_size),
+            "lot_size": plain(self.lot_size),
+            "min_qty": plain(self.min_qty if self.min_qty is not None else self.lot_size),
+            "min_notional": plain(self.min_notional),
+            "quote_precision": self.quote_precision,
+            "status": self.status,
+            "version": self.version,
+        }

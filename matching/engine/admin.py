@@ -1,0 +1,155 @@
+"""Market administration, an extension of SPEC.md: halting a market and changing its grid.
+
+`{"op": "market", "symbol": S, "status": ..., "tick_size": ..., "lot_size": ...,
+"min_qty": ..., "min_notional": ...}` changes the given fields of a defined market (JSON
+null counts as absent: unchanged) and answers `(CONFIGURED, "market", S)`; on failure it
+answers `(REFUSED, "market", S, None, reason)` and changes nothing. Reasons, in the order
+they are checked:
+
+`status` and `version` may also be given on a `symbol` line (the service defines a market
+with them); `version` is a non-negative integer the engine keeps and reports in
+`Engine.market_config`, so the service can tell which revision of its configuration is
+applied (`invalid_version` otherwise).
+
+1. `unknown_symbol` — no market `S`.
+2. `invalid_field` — a non-null key other than op, symbol, ts and the five above (`base`,
+   `quote` and `quote_precision` cannot change).
+3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`.
+4. `invalid_tick_size`, `invalid_lot_size`, `invalid_min_qty`, `invalid_min_notional` — as
+   for a `symbol` line (the merged definition must make a market).
+5. `would_strand_orders` — a live order of the market (resting or waiting) has a price or
+   trigger price off the new tick grid, or a quantity, remaining, visible, filled or display
+   quantity off the new lot grid.
+6. `last_price_off_grid` — the last trade price is off the new tick grid (triggers compare
+   whole ticks).
+
+A halted market rejects `new` orders with `symbol_halted` (checked right after
+`unknown_symbol`); cancels and expiry go on. A new tick or lot size rescales the market's live
+orders and last price into the new units, keeping the book exactly as it was: the same
+levels, queues, priorities and waiting order. Minimums only apply to later orders. A
+`min_qty` defaulted from the first `lot_size` keeps that value when the lot changes.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+from typing import TYPE_CHECKING
+
+from .domain import Order
+from .market import MARKET_STATUSES, Market, MarketSpecError
+from .units import pow10
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+MARKET_FIELDS = frozenset(
+    ("op", "symbol", "ts", "status", "tick_size", "lot_size", "min_qty", "min_notional", "version")
+)
+
+
+def status_and_version(cmd: dict, market: Market) -> tuple[str, int]:
+    """The `status` and `version` a `symbol` or `market` line gives (the market's own where
+    absent). The version is the configuration's revision in the service's database: a
+    non-negative integer the engine only keeps, so the service can tell what it applied."""
+    status = cmd.get("status")
+    if status is None:
+        status = market.status
+    else:
+        status = MARKET_STATUSES.get(status) if status.__class__ is str else None
+        if status is None:
+            raise MarketSpecError("invalid_status")
+    version = cmd.get("version")
+    if version is None:
+        version = market.version
+    elif version.__class__ is not int or version < 0:
+        raise MarketSpecError("invalid_version")
+    return status, version
+
+
+SPEC_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional")
+
+
+def configure_market(engine: Engine, cmd: dict) -> None:
+    """Applies a `market` command; raises MarketSpecError(reason) before changing anything."""
+    symbol = cmd.get("symbol")
+    market = engine.markets.get(symbol) if symbol.__class__ is str else None
+    if market is None:
+        raise MarketSpecError("unknown_symbol")
+    for key, value in cmd.items():
+        if value is not None and key not in MARKET_FIELDS:
+            raise MarketSpecError("invalid_field")
+    status, version = status_and_version(cmd, market)
+    spec = dict(market.spec)
+    for field in SPEC_FIELDS:
+        value = cmd.get(field)
+        if value is not None:
+            spec[field] = value
+    if spec != market.spec:
+        market = _rebuilt(market, Market(spec))
+        engine.markets[symbol] = market  # same key: definition order is kept
+    market.status, market.version = status, version
+
+
+def _ratio(old_num: int, old_places: int, new_num: int, new_places: int) -> tuple[int, int]:
+    """`(num, den)` in lowest terms: `x` old units are `x * num / den` new units, a whole
+    number exactly when `den` divides `x`."""
+    num, den = old_num * pow10(new_places), new_num * pow10(old_places)
+    common = gcd(num, den)
+    return num // common, den // common
+
+
+def _rebuilt(old: Market, new: Market) -> Market:
+    """`new` holding `old`'s live orders and last price in its units, queues and priorities
+    unchanged; raises MarketSpecError, touching nothing, if some value is off the new grid.
+    O(n log n) in the market's live orders."""
+    tick_num, tick_den = _ratio(old.tick_num, old.tick_places, new.tick_num, new.tick_places)
+    lot_num, lot_den = _ratio(old.lot_num, old.lot_places, new.lot_num, new.lot_places)
+    # Collected before any move: re-adding an order relinks it, which would cut a walk short.
+    bids = [order for level in old.book.bids.levels() for order in level.orders()]
+    asks = [order for level in old.book.asks.levels() for order in level.orders()]
+    waiting = list(old.stops.orders())
+    if tick_den != 1 or lot_den != 1:
+        for order in (*bids, *asks, *waiting):
+            if not _on_grid(order, tick_den, lot_den):
+                raise MarketSpecError("would_strand_orders")
+    last = old.last_price
+    if last is not None and last % tick_den:
+        raise MarketSpecError("last_price_off_grid")
+    new.last_price = None if last is None else last // tick_den * tick_num
+    tick, lot = (tick_num, tick_den), (lot_num, lot_den)
+    for orders, side in ((bids, new.book.bids), (asks, new.book.asks)):
+        for order in orders:  # in queue order, so each level's queue comes out the same
+            _rescale(order, tick, lot)
+            order.market = new
+            side.add(order)
+    for order in waiting:
+        _rescale(order, tick, lot)
+        order.market = new
+        new.stops.add(order)  # keyed by (trigger, placed): placement order is kept
+    return new
+
+
+def _on_grid(order: Order, tick_den: int, lot_den: int) -> bool:
+    for price in (order.price, order.trigger_price):
+        if price is not None and price % tick_den:
+            return False
+    for quantity in (order.quantity, order.remaining, order.visible, order.filled, order.display):
+        if quantity is not None and quantity % lot_den:
+            return False
+    return True
+
+
+def _rescale(order: Order, tick: tuple[int, int], lot: tuple[int, int]) -> None:
+    """Converts the order's prices and quantities (checked whole by `_on_grid`)."""
+    tick_num, tick_den = tick
+    lot_num, lot_den = lot
+    if order.price is not None:
+        order.price = order.price // tick_den * tick_num
+    if order.trigger_price is not None:
+        order.trigger_price = order.trigger_price // tick_den * tick_num
+    order.quantity = order.quantity // lot_den * lot_num
+    order.remaining = order.remaining // lot_den * lot_num
+    order.visible = order.visible // lot_den * lot_num
+    order.filled = order.filled // lot_den * lot_num
+    if order.display is not None:
+        order.display = order.display // lot_den * lot_num

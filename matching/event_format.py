@@ -1,0 +1,90 @@
+"""The engine's events as JSON-ready dicts with decimal strings: what replies, group messages
+and the persister carry. Integer ticks and lots become decimals of the event's market here."""
+
+from __future__ import annotations
+
+from matching.engine import Engine
+from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
+from matching.engine.units import format_units
+
+
+def event_dict(engine: Engine, event: tuple, id_base: int = 0) -> dict:
+    """One engine event as a dict. Trade ids get the shard's `id_base` (order ids have it
+    already: the matcher stamps them)."""
+    kind = event[0]
+    if kind is ORDER:
+        return _order(engine, event)
+    if kind is TRADE:
+        return _trade(engine, event, id_base)
+    if kind is REFUSED:
+        return {"kind": REFUSED, "op": event[1], "ref": event[2], "reason": event[4]}
+    if kind is CONFIGURED:
+        return {"kind": CONFIGURED, "op": event[1], "ref": event[2]}
+    raise ValueError(f"unknown event kind {kind!r}")
+
+
+def _lots(market, lots: int) -> str:
+    return "0" if market is None else format_units(lots, market.lot_num, market.lot_places)
+
+
+def _order(engine: Engine, event: tuple) -> dict:
+    _, order_id, user, symbol, side, status, price, quantity, filled, remaining, visible, reason = (
+        event
+    )
+    market = engine.markets.get(symbol) if symbol is not None else None
+    if market is None or price is None:
+        price_text = None
+    else:
+        price_text = format_units(price, market.tick_num, market.tick_places)
+    return {
+        "kind": ORDER,
+        "order_id": order_id,
+        "user": user,
+        "symbol": symbol,
+        "side": side,
+        "status": status,
+        "price": price_text,
+        "quantity": _lots(market, quantity),
+        "filled_quantity": _lots(market, filled),
+        # API.md: always quantity - filled; `open_quantity` is what can still trade
+        "remaining_quantity": _lots(market, quantity - filled),
+        "open_quantity": _lots(market, remaining),
+        "visible_quantity": _lots(market, visible),
+        "reason": reason or None,
+    }
+
+
+def _trade(engine: Engine, event: tuple, id_base: int) -> dict:
+    (
+        _,
+        trade_id,
+        symbol,
+        price,
+        quantity,
+        maker_order_id,
+        taker_order_id,
+        taker_side,
+        maker_fee,
+        taker_fee,
+        maker_user,
+        taker_user,
+        ts,
+    ) = event
+    market = engine.markets[symbol]
+    precision = market.quote_precision
+    return {
+        "kind": TRADE,
+        "trade_id": id_base + trade_id,
+        "symbol": symbol,
+        "price": format_units(price, market.tick_num, market.tick_places),
+        "quantity": format_units(quantity, market.lot_num, market.lot_places),
+        "maker_order_id": maker_order_id,
+        "taker_order_id": taker_order_id,
+        "taker_side": taker_side,
+        "maker_fee": format_units(maker_fee, 1, precision),
+        "taker_fee": format_units(taker_fee, 1, precision),
+        "fee_asset": market.quote,
+        "maker_user": maker_user,
+        "taker_user": taker_user,
+        "ts": ts,
+    }

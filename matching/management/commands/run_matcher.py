@@ -1,0 +1,68 @@
+"""`manage.py run_matcher [--shard NAME]`: the matcher process of one shard (production)."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import signal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from matching.matcher import Matcher, shard_dirs
+
+
+def hold_shard_lock(data_dir: Path, shard: str):
+    """Makes sure one matcher runs per shard. The kernel drops the lock when the process
+    dies, `kill -9` included, so a restart never finds a stale lock in its way."""
+    journal_dir, _ = shard_dirs(data_dir, shard)
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(journal_dir / ".lock", "w")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        raise CommandError(
+            f"another matcher already runs shard {shard!r} ({journal_dir})"
+        ) from error
+    return handle
+
+
+def new_matcher(shard: str) -> Matcher:
+    return Matcher(
+        data_dir=settings.EXCHANGE_DATA_DIR,
+        shard=shard,
+        fsync=settings.EXCHANGE_FSYNC,
+        snapshot_every_trades=settings.EXCHANGE_SNAPSHOT_EVERY_TRADES,
+        snapshot_every_seconds=settings.EXCHANGE_SNAPSHOT_EVERY_SECONDS,
+    )
+
+
+class Command(BaseCommand):
+    help = "Runs the matcher of one shard: the books, the journal and the persister."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--shard", default="", help="the shard's name (default: none)")
+
+    def handle(self, *args, shard: str, **options) -> None:
+        lock = hold_shard_lock(settings.EXCHANGE_DATA_DIR, shard)
+        try:
+            asyncio.run(self._run(new_matcher(shard)))
+        finally:
+            lock.close()
+
+    async def _run(self, matcher: Matcher) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, matcher.stop)
+        runner = asyncio.create_task(matcher.run())
+        ready = asyncio.create_task(matcher.ready.wait())
+        await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if matcher.ready.is_set():
+            self.stdout.write(
+                f"matcher {matcher.shard or '(default)'} on channel {matcher.channel!r} "
+                f"at seq {matcher.engine.seq}"
+            )
+            self.stdout.flush()
+        ready.cancel()
+        await runner

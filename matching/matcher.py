@@ -1,0 +1,411 @@
+"""The matcher: the one process (per shard) that owns the books.
+
+It takes commands from its Channels channel, runs them through the engine one at a time,
+appends them to the journal, commits the batch (one fsync), and only then answers the
+callers, publishes the events to the groups and hands them to the persister. Commands read
+past their deadline are dropped and counted, never executed. Every piece of work that
+touches the engine runs on the one coroutine `_serve`, so the engine needs no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+
+from matching import config_sync, protocol
+from matching.book_feed import BookFeed
+from matching.engine import Engine
+from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
+from matching.event_format import event_dict
+from matching.journal import JournalWriter
+from matching.matcher_db import record_config_results, save_heartbeat, shard_state
+from matching.persister import Item, Persister
+from matching.recovery import recover
+from matching.snapshots import SnapshotPolicy, write_snapshot
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 2000
+FLUSH_SECONDS = 0.05  # the L2 cache is refreshed at most this often while a book changes
+SYNC_SECONDS = 1.0  # configuration compared with the database this often
+CONFIG_OPS = frozenset(("symbol", "market", "fees"))
+_STOP = {"type": "matcher.internal", "kind": "stop"}
+_FLUSH = {"type": "matcher.internal", "kind": "flush"}
+
+
+def shard_dirs(data_dir: Path, shard: str) -> tuple[Path, Path]:
+    """The journal and snapshot directories of `shard` under the data directory."""
+    suffix = f"-{shard}" if shard else ""
+    return data_dir / f"journal{suffix}", data_dir / f"snapshots{suffix}"
+
+
+@dataclass
+class Stats:
+    commands: int = 0
+    dropped_late: int = 0
+    batches: int = 0
+    started_at: float = field(default_factory=time.time)
+
+
+class Matcher:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        shard: str = "",
+        fsync: str = "always",
+        snapshot_every_trades: int = 1000,
+        snapshot_every_seconds: float = 300,
+        sync_config: bool = True,
+    ) -> None:
+        self.shard = shard
+        self.channel = protocol.matcher_channel(shard)
+        self.journal_dir, self.snapshot_dir = shard_dirs(data_dir, shard)
+        self.fsync = fsync
+        self.snapshots = SnapshotPolicy(snapshot_every_trades, snapshot_every_seconds)
+        self.sync_config = sync_config
+        self.stats = Stats()
+        self.book_feed = BookFeed()
+        self.refused_versions: set[tuple[str, int]] = set()
+        self.ready = asyncio.Event()
+        self.engine: Engine | None = None
+        self.writer: JournalWriter | None = None
+        self.persister: Persister | None = None
+        self.id_base = 0
+        self._inbox: asyncio.Queue = asyncio.Queue(maxsize=10 * MAX_BATCH)
+        self._tasks: list[asyncio.Task] = []
+        self._layer = None
+        self._failed = False
+        self._snapshot_asked = False
+
+    # ---- life cycle -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Recovers, serves until `stop()`, then shuts down cleanly (fsync, snapshot)."""
+        await self._start()
+        try:
+            await self._serve()
+        except BaseException:
+            self._failed = True
+            raise
+        finally:
+            await self._shutdown()
+
+    def stop(self) -> None:
+        """Asks the matcher to finish its batch and stop. Call from the matcher's loop."""
+        try:
+            self._inbox.put_nowait(_STOP)
+        except asyncio.QueueFull:
+            asyncio.ensure_future(self._inbox.put(_STOP))
+
+    async def _start(self) -> None:
+        self._layer = get_channel_layer()
+        state = await asyncio.to_thread(shard_state, self.shard)
+        self.id_base = state.id_base
+        self.persister = Persister(state.pk)
+        self.persister.persisted_seq = state.persisted_seq
+        self.persister.start()
+        recovered = await asyncio.to_thread(
+            recover,
+            self.journal_dir,
+            self.snapshot_dir,
+            snapshot_at_most=state.persisted_seq,
+            on_record=self._catch_up(state.persisted_seq),
+        )
+        for warning in recovered.warnings:
+            log.warning("matcher recovery: %s", warning)
+        engine = self.engine = recovered.engine
+        if state.persisted_seq > engine.seq:
+            raise RuntimeError(
+                f"the database holds events up to seq {state.persisted_seq} but the journal in "
+                f"{self.journal_dir} ends at {engine.seq}: refusing to reuse sequence numbers"
+            )
+        log.info(
+            "matcher %r recovered at seq %s (snapshot %s, %s replayed, %s to persist)",
+            self.shard,
+            engine.seq,
+            recovered.snapshot_seq,
+            recovered.replayed,
+            self.persister.lag(),
+        )
+        self.writer = JournalWriter(self.journal_dir, engine.seq + 1, fsync=self.fsync)
+        self.snapshots.taken(engine)
+        for symbol in engine.markets:
+            self.book_feed.prime(engine, symbol, engine.seq)
+        if self.sync_config:
+            await self._sync_config(await asyncio.to_thread(self._desired_config))
+        self._flush_books()
+        self._tasks = [
+            asyncio.create_task(self._receive(), name="matcher-receive"),
+            asyncio.create_task(self._tick(), name="matcher-tick"),
+        ]
+        self.ready.set()
+
+    def _catch_up(self, persisted_seq: int):
+        def on_record(engine: Engine, seq: int, command: dict, events: list) -> None:
+            if seq > persisted_seq:
+                dicts = [event_dict(engine, event, self.id_base) for event in events]
+                self.persister.put(Item(seq, command.get("ts", engine.clock), command, dicts))
+
+        return on_record
+
+    async def _shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.close)
+        if self.engine is not None and not self._failed:
+            await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
+        if self.persister is not None:
+            await asyncio.to_thread(self.persister.stop)
+        log.info("matcher %r stopped at seq %s", self.shard, self.engine and self.engine.seq)
+
+    # ---- the inbox ------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        """Moves messages from the channel layer to the inbox, which the loop drains."""
+        receive, put = self._layer.receive, self._inbox.put
+        while True:
+            await put(await receive(self.channel))
+
+    async def _tick(self) -> None:
+        """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync."""
+        last_sync = time.monotonic()
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self._inbox.put(_FLUSH)
+            if time.monotonic() - last_sync >= SYNC_SECONDS:
+                last_sync = time.monotonic()
+                await self._heartbeat()
+                if self.sync_config:
+                    desired = await asyncio.to_thread(self._desired_config)
+                    await self._inbox.put(
+                        {"type": "matcher.internal", "kind": "sync", "desired": desired}
+                    )
+
+    async def _serve(self) -> None:
+        get, get_nowait = self._inbox.get, self._inbox.get_nowait
+        stopping = False
+        while not stopping:
+            batch = [await get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            if _STOP in batch:
+                stopping = True
+                batch = [message for message in batch if message is not _STOP]
+            await self._run_batch(batch)
+
+    # ---- a batch --------------------------------------------------------------------------
+
+    async def _run_batch(self, batch: list[dict]) -> None:
+        now = protocol.now_ms()
+        done: list[tuple[dict, list[tuple[int | None, dict, list[dict]]]]] = []
+        touched: set[tuple[str, str, int]] = set()
+        flush = False
+        for message in batch:
+            if message.get("type") == "matcher.internal":
+                if message["kind"] == "flush":
+                    flush = True
+                elif message["kind"] == "sync":
+                    for command in self._config_commands(message["desired"]):
+                        done.append(({"internal": True}, self._execute(command, now, touched)))
+                continue
+            deadline = message.get("deadline")
+            if deadline.__class__ is int and deadline < now:
+                self.stats.dropped_late += 1
+                continue
+            done.append((message, self._execute(message.get("command"), now, touched)))
+        if self.writer.pending:
+            await asyncio.to_thread(self.writer.commit)
+        await self._publish(done, touched)
+        if flush:
+            self._flush_books()
+            self.writer.sync_if_due()
+        if self._snapshot_asked or self.snapshots.due(self.engine):
+            self._snapshot_asked = False
+            await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
+            self.snapshots.taken(self.engine)
+
+    def _execute(
+        self, command: object, now: int, touched: set
+    ) -> list[tuple[int | None, dict, list[dict]]]:
+        """Runs one caller's command (several for `cancel_all`); returns (seq or None if it
+        was not journaled, command, events as dicts) for each."""
+        if command.__class__ is not dict:
+            return [(None, {}, [_refusal(None, "not_an_object")])]
+        op = command.get("op")
+        if op == "cancel_all":
+            return [
+                self._execute_one(
+                    {"op": "cancel", "id": order_id, "user": command.get("user")}, now, touched
+                )
+                for order_id in self._live_order_ids(command.get("user"), command.get("symbol"))
+            ]
+        if op == "status":
+            return [(None, command, [self._status()])]
+        if op == "snapshot":
+            self._snapshot_asked = True
+            return [(None, command, [self._status()])]
+        if op == "tick" and not self._expiry_due(now):
+            return [(None, command, [])]  # nothing would change: not worth a journal record
+        return [self._execute_one(command, now, touched)]
+
+    def _execute_one(self, command: dict, now: int, touched: set):
+        engine = self.engine
+        command = {**command, "ts": now}
+        if command.get("op") == "new":
+            command["id"] = self.id_base + engine.seq + 1
+        seq_before = engine.seq
+        events = engine.process(command)
+        self.stats.commands += 1
+        if engine.seq == seq_before:  # malformed: not a command, nothing to journal
+            return (None, command, [event_dict(engine, event, self.id_base) for event in events])
+        self.writer.append(
+            engine.seq, engine.clock, json.dumps(command, separators=(",", ":")).encode()
+        )
+        for event in events:
+            kind = event[0]
+            if kind is ORDER and event[6] is not None and event[3] is not None:
+                touched.add((event[3], event[4], event[6]))
+            elif kind is TRADE:
+                touched.add((event[2], "sell" if event[7] == "buy" else "buy", event[3]))
+            elif kind is CONFIGURED and event[1] in ("symbol", "market"):
+                self.book_feed.prime(engine, event[2], engine.seq)
+        return (engine.seq, command, [event_dict(engine, event, self.id_base) for event in events])
+
+    def _expiry_due(self, now: int) -> bool:
+        heap = self.engine.expiries.heap
+        return bool(heap) and heap[0][0] <= now
+
+    def _live_order_ids(self, user: object, symbol: object) -> list:
+        return [
+            order.id
+            for order in self.engine.live.values()
+            if order.user == user and (symbol is None or order.market.symbol == symbol)
+        ]
+
+    def _status(self) -> dict:
+        return {
+            "kind": "status",
+            "shard": self.shard,
+            "last_seq": self.engine.seq,
+            "clock": self.engine.clock,
+            "persisted_seq": self.persister.persisted_seq,
+            "commands": self.stats.commands,
+            "dropped_late": self.stats.dropped_late,
+            "markets": sorted(self.engine.markets),
+        }
+
+    # ---- after durability -----------------------------------------------------------------
+
+    async def _publish(self, done: list, touched: set) -> None:
+        layer = self._layer
+        sends = []
+        users: dict[object, list[dict]] = {}
+        trades: dict[str, list[dict]] = {}
+        config_results = []
+        for message, results in done:
+            for seq, command, events in results:
+                if seq is not None:
+                    self.persister.put(Item(seq, command["ts"], command, events))
+                    if command.get("op") in CONFIG_OPS:
+                        config_results.append((command, events))
+                for event in events:
+                    kind = event["kind"]
+                    if kind == ORDER and event["symbol"] is not None:
+                        users.setdefault(event["user"], []).append(event)
+                    elif kind == TRADE:
+                        trades.setdefault(event["symbol"], []).append(event)
+                        users.setdefault(event["maker_user"], []).append(event)
+                        if event["taker_user"] != event["maker_user"]:
+                            users.setdefault(event["taker_user"], []).append(event)
+            reply_to = message.get("reply_to")
+            if reply_to:
+                reply = {
+                    "type": protocol.REPLY,
+                    "req": message.get("req"),
+                    "seq": results[-1][0] if results else None,
+                    "events": [event for _, _, events in results for event in events],
+                }
+                sends.append(layer.send(reply_to, reply))
+        for user, events in users.items():
+            sends.append(
+                layer.group_send(
+                    protocol.user_group(user), {"type": "user.events", "events": events}
+                )
+            )
+        for symbol, symbol_trades in trades.items():
+            sends.append(
+                layer.group_send(
+                    protocol.trades_group(symbol),
+                    {"type": "trades.executed", "symbol": symbol, "trades": symbol_trades},
+                )
+            )
+        for update in self.book_feed.changes(self.engine, touched, self.engine.seq):
+            sends.append(layer.group_send(protocol.book_group(update["symbol"]), update))
+        if sends:
+            for result in await asyncio.gather(*sends, return_exceptions=True):
+                if isinstance(result, Exception):  # a caller gone or a full group member
+                    log.debug("matcher: a send failed: %r", result)
+        if config_results:
+            self._refused_config(config_results)
+            asyncio.ensure_future(asyncio.to_thread(record_config_results, config_results))
+
+    def _refused_config(self, results: list) -> None:
+        for command, events in results:
+            version = command.get("version")
+            if version is not None and any(event["kind"] == REFUSED for event in events):
+                self.refused_versions.add((command.get("symbol"), version))
+
+    def _flush_books(self) -> None:
+        dirty = self.book_feed.take_dirty()
+        if dirty:
+            now = protocol.now_ms()
+            books = {
+                protocol.book_cache_key(symbol): self.book_feed.snapshot(self.engine, symbol, now)
+                for symbol in dirty
+                if symbol in self.engine.markets
+            }
+            asyncio.ensure_future(asyncio.to_thread(cache.set_many, books, None))
+
+    # ---- configuration and heartbeat --------------------------------------------------------
+
+    def _desired_config(self) -> tuple[dict, dict]:
+        return config_sync.desired_markets(self.shard), config_sync.desired_fees()
+
+    def _config_commands(self, desired: tuple[dict, dict]) -> list[dict]:
+        markets, fees = desired
+        return config_sync.market_commands(
+            self.engine, markets, self.refused_versions
+        ) + config_sync.fee_commands(self.engine, fees)
+
+    async def _sync_config(self, desired: tuple[dict, dict]) -> None:
+        now = protocol.now_ms()
+        touched: set = set()
+        done = [
+            ({"internal": True}, self._execute(command, now, touched))
+            for command in self._config_commands(desired)
+        ]
+        if done:
+            await asyncio.to_thread(self.writer.commit)
+            await self._publish(done, touched)
+
+    async def _heartbeat(self) -> None:
+        status = self._status()
+        status["ts"] = protocol.now_ms()
+        await asyncio.to_thread(save_heartbeat, self.shard, status)
+
+
+def _refusal(op: object, reason: str) -> dict:
+    return {"kind": REFUSED, "op": op, "ref": None, "reason": reason}

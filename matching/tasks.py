@@ -1,0 +1,28 @@
+"""Celery tasks: thin senders of the matcher's periodic commands (matching/periodic.py)."""
+
+from celery import shared_task
+
+from exchange.models import Market
+from matching import client
+from matching.periodic import PERIODIC
+
+
+def _shards() -> list[str]:
+    return sorted({""} | set(Market.objects.values_list("shard", flat=True)))
+
+
+def _send(task_name: str, timeout_ms: int) -> list[dict]:
+    command = PERIODIC[task_name][0]
+    return [client.call_sync(command, shard=s, timeout_ms=timeout_ms) for s in _shards()]
+
+
+@shared_task(name="matching.tasks.expiry_tick", ignore_result=True, expires=5)
+def expiry_tick() -> None:
+    """Moves the matchers' clocks so GTD/DAY orders expire on time while nothing else comes."""
+    _send("matching.tasks.expiry_tick", 900)
+
+
+@shared_task(name="matching.tasks.snapshot", ignore_result=True, expires=60)
+def snapshot() -> None:
+    """Asks each matcher to write a snapshot now."""
+    _send("matching.tasks.snapshot", 30_000)

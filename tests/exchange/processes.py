@@ -1,0 +1,91 @@
+"""Real exchange processes for tests: a matcher (`run_matcher`) or the embedded exchange,
+started with the test database and a private data directory, stopped gently or by kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """The URL of the database the test runs on (pytest-django's test database)."""
+    settings = connection.settings_dict
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "exchange.settings",
+        "DATABASE_URL": database_url(),
+        "EXCHANGE_DATA_DIR": str(data_dir),
+        "EXCHANGE_FSYNC": "always",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+class Process:
+    """A manage.py command running in the background; its output is kept for failures."""
+
+    def __init__(self, args: list[str], env: dict[str, str], ready_text: str) -> None:
+        self.output: list[str] = []
+        self._ready = threading.Event()
+        self._ready_text = ready_text
+        self.popen = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=env,
+            cwd="/",  # processes run from any working directory (API.md)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.popen.stdout:
+            self.output.append(line)
+            if self._ready_text in line:
+                self._ready.set()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.1):
+            if self.popen.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"process not ready:\n{''.join(self.output)}")
+
+    def kill(self) -> None:
+        """kill -9: no chance to flush, snapshot or say goodbye."""
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(10)
+
+    def terminate(self, timeout: float = 60) -> int:
+        self.popen.send_signal(signal.SIGTERM)
+        return self.popen.wait(timeout)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+
+def start_matcher(data_dir: Path, **env: str) -> Process:
+    process = Process(["run_matcher"], process_env(data_dir, **env), "matcher (default)")
+    process.wait_ready()
+    return process
