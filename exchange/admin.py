@@ -1,1 +1,210 @@
-"""Admin registrations of markets, orders and trades (added by later issues)."""
+"""Admin of markets, orders, trades and the matcher's bookkeeping.
+
+A change of an existing market is sent to the matcher as a journaled `market` command before
+it is saved; a refusal (or silence) shows on the form and nothing is saved. A new market
+needs no command: the matcher picks it up from the database within a second (config sync).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
+from exchange.models.order import OPEN_STATUSES
+from matching.client import MatcherUnavailable, call_sync
+from matching.config_sync import market_change
+from matching.engine.market import Market as EngineMarket
+from matching.engine.market import MarketSpecError
+
+UNAVAILABLE = "The matching engine did not answer; nothing was changed."
+REFUSALS = {
+    "would_strand_orders": (
+        "tick_size",
+        "Live orders are off the new tick or lot grid; cancel them or choose a grid they fit.",
+    ),
+    "last_price_off_grid": ("tick_size", "The last trade price is off the new tick grid."),
+    "invalid_tick_size": ("tick_size", "This is not a valid tick size."),
+    "invalid_lot_size": ("lot_size", "This is not a valid lot size."),
+}
+
+
+class MarketChangeRefused(Exception):
+    """The matcher refused a market change or did not answer; `field` is where it belongs."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def send_change(market: Market, **values: Any) -> Market:
+    """`market` with `values` and the next version, once the matcher has applied it; raises
+    MarketChangeRefused (nothing is saved either way)."""
+    changed = copy.copy(market)
+    for name, value in values.items():
+        setattr(changed, name, value)
+    changed.version = market.version + 1
+    try:
+        reply = call_sync(market_change(changed.engine_spec()), shard=market.shard)
+    except MatcherUnavailable as error:
+        raise MarketChangeRefused(UNAVAILABLE) from error
+    for event in reply.get("events", []):
+        if event.get("kind") == "refused":
+            reason = event.get("reason", "unknown")
+            field, text = REFUSALS.get(reason, (None, "The matching engine refused the change"))
+            raise MarketChangeRefused(f"{text} (matcher: {reason})", field)
+    changed.matcher_error = ""
+    return changed
+
+
+class MarketForm(forms.ModelForm):
+    class Meta:
+        model = Market
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk is None:
+            self._clean_new(data)
+        elif "shard" in self.changed_data:
+            self._clean_shard_move()
+        return data
+
+    def _clean_new(self, data: dict[str, Any]) -> None:
+        base, quote = data.get("base"), data.get("quote")
+        if not base or not quote:
+            return
+        if base == quote:
+            self.add_error("quote", "The quote asset must differ from the base asset.")
+        elif Market.objects.filter(symbol=f"{base}-{quote}").exists():
+            self.add_error(None, f"The market {base}-{quote} exists already.")
+        elif not self.errors:
+            fields = ("tick_size", "lot_size", "min_qty", "min_notional", "quote_precision")
+            market = Market(base=base, quote=quote, **{name: data.get(name) for name in fields})
+            try:
+                EngineMarket({"op": "symbol", **market.engine_spec()})
+            except MarketSpecError as error:
+                field = str(error).removeprefix("invalid_")
+                self.add_error(field if field in self.fields else None, f"Invalid: {error}")
+
+    def _clean_shard_move(self) -> None:
+        stored = Market.objects.get(pk=self.instance.pk)
+        if stored.status != Market.Status.HALTED:
+            self.add_error("shard", "Halt the market before moving it to another shard.")
+        elif Order.objects.filter(market_id=stored.symbol, status__in=OPEN_STATUSES).exists():
+            self.add_error("shard", "The market has open orders; it can move only without any.")
+
+    def _post_clean(self) -> None:
+        # After the model's own validation: the matcher is asked last, once all else is valid.
+        super()._post_clean()
+        if self.instance.pk is None or self.errors or not self.has_changed():
+            return
+        stored = Market.objects.get(pk=self.instance.pk)
+        if "shard" in self.changed_data:
+            # halted and empty: the new shard defines it from the database (config sync)
+            self.instance.version = stored.version + 1
+            return
+        values = {name: getattr(self.instance, name) for name in self.changed_data}
+        try:
+            changed = send_change(stored, **values)
+        except MarketChangeRefused as refusal:
+            self.add_error(refusal.field, refusal.message)
+            return
+        self.instance.version = changed.version
+        self.instance.matcher_error = ""
+
+
+@admin.register(Market)
+class MarketAdmin(admin.ModelAdmin):
+    form = MarketForm
+    list_display = ("symbol", "base", "quote", "tick_size", "lot_size", "min_qty",
+                    "min_notional", "status", "shard", "version", "matcher_error")  # fmt: skip
+    list_filter = ("status", "shard")
+    search_fields = ("symbol",)
+    actions = ("halt", "resume")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Market | None = None) -> list[str]:
+        fixed = ["symbol", "version", "matcher_error"]
+        # the engine cannot change these of a defined market
+        return fixed + ["base", "quote", "quote_precision"] if obj is not None else fixed
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Market], status: str) -> None:
+        for market in queryset:
+            if market.status == status:
+                self.message_user(request, f"{market.symbol} is {status} already.")
+                continue
+            try:
+                changed = send_change(market, status=status)
+            except MarketChangeRefused as refusal:
+                self.message_user(request, f"{market.symbol}: {refusal.message}", messages.ERROR)
+                continue
+            changed.save(update_fields=["status", "version", "matcher_error", "updated_at"])
+            self.message_user(request, f"{market.symbol} is now {status}.", messages.SUCCESS)
+
+    @admin.action(description="Halt the selected markets")
+    def halt(self, request: HttpRequest, queryset: QuerySet[Market]) -> None:
+        self._set_status(request, queryset, Market.Status.HALTED)
+
+    @admin.action(description="Resume trading on the selected markets")
+    def resume(self, request: HttpRequest, queryset: QuerySet[Market]) -> None:
+        self._set_status(request, queryset, Market.Status.TRADING)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the matcher's persister writes: viewing only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    fields = ("seq", "position", "status", "filled_quantity", "at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "market", "side", "type", "status", "price", "quantity",
+                    "filled_quantity", "created_at")  # fmt: skip
+    list_select_related = ("user", "market")
+    search_fields = ("id__exact", "client_order_id", "user__username")  # exact: cast to text
+    list_filter = ("status", "market", "side", "created_at")
+    date_hierarchy = "created_at"
+    inlines = (OrderEventInline,)
+
+
+@admin.register(Trade)
+class TradeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "market", "price", "quantity", "taker_side", "maker_user",
+                    "taker_user", "maker_fee", "taker_fee", "fee_asset", "executed_at")  # fmt: skip
+    list_select_related = ("market", "maker_user", "taker_user")
+    search_fields = ("id__exact", "maker_user__username", "taker_user__username",
+                     "maker_order__id__exact")  # fmt: skip
+    list_filter = ("market", "taker_side", "executed_at")
+    date_hierarchy = "executed_at"
+    raw_id_fields = ("maker_order", "taker_order", "maker_user", "taker_user")
+
+
+@admin.register(MatcherState)
+class MatcherStateAdmin(ReadOnlyAdmin):
+    list_display = ("shard", "number", "persisted_seq", "last_seq", "heartbeat_at", "started_at")

@@ -1,1 +1,88 @@
-"""Admin registrations of fees (added by later issues)."""
+"""Admin of fee tiers and per-user overrides.
+
+No matcher call is needed: the matcher syncs its fee rates from the database every second.
+Every save keeps the exchange from paying out more than it takes on any trade: the lowest
+maker rate plus the lowest taker rate, over all tiers and overrides, is never negative.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Model
+
+from fees.models import FeeOverride, FeeTier
+
+SYNC_NOTE = "The matcher applies this within a second of saving (it syncs fees from the database)."
+NEGATIVE_SUM = (
+    "Refused: some maker rate plus some taker rate is negative (lowest maker {maker} + lowest "
+    "taker {taker}), so a trade could pay out more than it takes."
+)
+RATE_RANGE = [MinValueValidator(Decimal(-1)), MaxValueValidator(Decimal(1))]
+
+
+def all_rates(excluding: Model) -> list[tuple[Decimal, Decimal]]:
+    """(maker, taker) of every tier and override but `excluding` (the row being edited)."""
+    rates: list[tuple[Decimal, Decimal]] = []
+    for model in (FeeTier, FeeOverride):
+        rows = model.objects.all()
+        if isinstance(excluding, model) and excluding.pk is not None:
+            rows = rows.exclude(pk=excluding.pk)
+        rates.extend(rows.values_list("maker_rate", "taker_rate"))
+    return rates
+
+
+class RatesForm(forms.ModelForm):
+    """Rates between -1 and 1 whose worst combination with all others is not negative."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("maker_rate", "taker_rate"):
+            self.fields[name].validators.extend(RATE_RANGE)
+            self.fields[name].help_text = f"{self.fields[name].help_text} {SYNC_NOTE}".strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        maker, taker = data.get("maker_rate"), data.get("taker_rate")
+        if maker is None or taker is None:
+            return data
+        rates = [*all_rates(self.instance), (maker, taker)]
+        lowest_maker = min(rate[0] for rate in rates)
+        lowest_taker = min(rate[1] for rate in rates)
+        if lowest_maker + lowest_taker < 0:
+            raise forms.ValidationError(
+                NEGATIVE_SUM.format(maker=lowest_maker, taker=lowest_taker), code="negative_fees"
+            )
+        return data
+
+
+class FeeTierForm(RatesForm):
+    class Meta:
+        model = FeeTier
+        fields = ("name", "min_volume_30d", "maker_rate", "taker_rate")
+
+
+class FeeOverrideForm(RatesForm):
+    class Meta:
+        model = FeeOverride
+        fields = ("user", "maker_rate", "taker_rate", "note")
+
+
+@admin.register(FeeTier)
+class FeeTierAdmin(admin.ModelAdmin):
+    form = FeeTierForm
+    list_display = ("name", "min_volume_30d", "maker_rate", "taker_rate")
+    search_fields = ("name",)
+
+
+@admin.register(FeeOverride)
+class FeeOverrideAdmin(admin.ModelAdmin):
+    form = FeeOverrideForm
+    list_display = ("user", "maker_rate", "taker_rate", "note")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "note")
+    autocomplete_fields = ("user",)

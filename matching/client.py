@@ -35,10 +35,14 @@ async def call(command: dict, *, shard: str = "", timeout_ms: int | None = None)
         await layer.send(matcher_channel(shard), request(command, reply_to, deadline))
     except ChannelFull as error:
         raise MatcherUnavailable("the matcher's queue is full") from error
-    try:
-        return await asyncio.wait_for(layer.receive(reply_to), (timeout_ms + REPLY_GRACE_MS) / 1000)
-    except TimeoutError as error:
-        raise MatcherUnavailable("the matcher did not answer in time") from error
+    receiving = asyncio.ensure_future(layer.receive(reply_to))
+    done, _ = await asyncio.wait({receiving}, timeout=(timeout_ms + REPLY_GRACE_MS) / 1000)
+    if not done:
+        # Cancelled without waiting: channels-redis's receive can take long to unwind, and
+        # the caller must hear of the timeout on time.
+        receiving.cancel()
+        raise MatcherUnavailable("the matcher did not answer in time")
+    return receiving.result()
 
 
 def call_sync(command: dict, *, shard: str = "", timeout_ms: int | None = None) -> dict:

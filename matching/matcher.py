@@ -336,6 +336,8 @@ class Matcher:
                     "type": protocol.REPLY,
                     "req": message.get("req"),
                     "seq": results[-1][0] if results else None,
+                    # the id the matcher gave a `new` order (its events may come first)
+                    "order_id": results[-1][1].get("id") if results else None,
                     "events": [event for _, _, events in results for event in events],
                 }
                 sends.append(layer.send(reply_to, reply))

@@ -30,7 +30,7 @@ def test_orders_sent_over_the_layer_are_matched_and_persisted(matcher, traders) 
     sell = place(maker, "sell", "100.00", "1")
     buy = place(taker, "buy", "100.50", "0.4")
 
-    sell_id = sell["events"][0]["order_id"]
+    sell_id = sell["order_id"]
     kinds = [event["kind"] for event in buy["events"]]
     trade = next(event for event in buy["events"] if event["kind"] == "trade")
     assert "trade" in kinds
