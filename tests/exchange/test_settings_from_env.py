@@ -11,10 +11,13 @@ def test_it_uses_redis_for_channels_cache_and_celery_when_redis_url_is_set(
     load_settings: LoadSettings,
 ) -> None:
     settings = load_settings(REDIS_URL="redis://cache.internal:6379/2")
-    assert settings["CHANNEL_LAYER"] == {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": ["redis://cache.internal:6379/2"]},
-    }
+    layer = settings["CHANNEL_LAYER"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert [host["address"] for host in layer["CONFIG"]["hosts"]] == [
+        "redis://cache.internal:6379/2"
+    ]
+    # the matcher's channel holds more than the default 100 waiting commands
+    assert layer["CONFIG"]["channel_capacity"]["matching*"] >= 10_000
     assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings["CACHE"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert settings["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
