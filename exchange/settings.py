@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "adrf",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "exchange",
     "accounts",
@@ -71,6 +74,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "exchange.urls"
+# CSRF failures under /api/ answer with the API's error envelope.
+CSRF_FAILURE_VIEW = "exchange.api.errors.csrf_failure"
 ASGI_APPLICATION = "exchange.asgi.application"
 
 TEMPLATES = [
@@ -156,3 +161,37 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+# The REST API (API.md): JSON only, API keys or the browser's session, one error envelope.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
+        "accounts.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "exchange.api.throttling.ApiKeyRateThrottle",
+        "exchange.api.throttling.IpRateThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "exchange.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests a second per API key, and per client IP for requests without a key.
+EXCHANGE_RATE_PER_KEY = env_int("EXCHANGE_RATE_PER_KEY", 100)
+EXCHANGE_RATE_PER_IP = env_int("EXCHANGE_RATE_PER_IP", 20)
+# How far a signed request's timestamp may be from the server's clock.
+EXCHANGE_SIGNATURE_WINDOW_MS = 5000
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Exchange API",
+    "DESCRIPTION": "REST API of the spot exchange (API.md). Decimals are strings.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -1,7 +1,7 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
 from exchange import views
@@ -9,5 +9,13 @@ from exchange import views
 urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(("exchange.api.urls", "api"))),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ these answer with the API's error envelope; elsewhere with Django's pages.
+handler400 = "exchange.api.errors.handler400"
+handler403 = "exchange.api.errors.handler403"
+handler404 = "exchange.api.errors.handler404"
+handler500 = "exchange.api.errors.handler500"

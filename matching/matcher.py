@@ -282,7 +282,10 @@ class Matcher:
                 touched.add((event[2], "sell" if event[7] == "buy" else "buy", event[3]))
             elif kind is CONFIGURED and event[1] in ("symbol", "market"):
                 self.book_feed.prime(engine, event[2], engine.seq)
-        return (engine.seq, command, [event_dict(engine, event, self.id_base) for event in events])
+        dicts = [event_dict(engine, event, self.id_base) for event in events]
+        if command.get("client_order_id") is not None:
+            _point_to_existing_order(engine, command, dicts)
+        return (engine.seq, command, dicts)
 
     def _expiry_due(self, now: int) -> bool:
         heap = self.engine.expiries.heap
@@ -338,6 +341,7 @@ class Matcher:
                     "seq": results[-1][0] if results else None,
                     # the id the matcher gave a `new` order (its events may come first)
                     "order_id": results[-1][1].get("id") if results else None,
+                    "ts": results[-1][1].get("ts") if results else None,
                     "events": [event for _, _, events in results for event in events],
                 }
                 sends.append(layer.send(reply_to, reply))
@@ -407,6 +411,15 @@ class Matcher:
         status = self._status()
         status["ts"] = protocol.now_ms()
         await asyncio.to_thread(save_heartbeat, self.shard, status)
+
+
+def _point_to_existing_order(engine, command: dict, events: list[dict]) -> None:
+    """A `new` refused for its client_order_id names the order that holds it (API.md's 409)."""
+    for event in events:
+        if event["kind"] == ORDER and event["reason"] == "duplicate_client_order_id":
+            event["existing_order_id"] = engine.order_id_for_client_id(
+                command.get("user"), command["client_order_id"]
+            )
 
 
 def _refusal(op: object, reason: str) -> dict:

@@ -24,7 +24,7 @@ from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
 
 log = logging.getLogger(__name__)
 
-ORDER_STATE_FIELDS = ["status", "filled_quantity", "updated_at", "last_seq"]
+ORDER_STATE_FIELDS = ["status", "quantity", "filled_quantity", "updated_at", "last_seq"]
 _STOP = object()
 
 
@@ -59,6 +59,7 @@ def _placed_order(command: dict, event: dict, seq: int, at: datetime) -> Order:
         type=order_type,
         time_in_force=command.get("tif") or ("IOC" if order_type in MARKET_STYLE_TYPES else "GTC"),
         price=_decimal(event["price"]),
+        quote_quantity=_decimal(command.get("quote_quantity")),
         trigger_price=_decimal(command.get("trigger_price")),
         quantity=Decimal(event["quantity"]),
         display_quantity=_decimal(command.get("display_quantity")),
@@ -95,6 +96,7 @@ def write_items(shard_state_id: int, items: list[Item]) -> int:
                     else:
                         row = changed[order_id] = Order(id=order_id)
                 row.status = event["status"]
+                row.quantity = Decimal(event["quantity"])  # a quote order's grows as it buys
                 row.filled_quantity = Decimal(event["filled_quantity"])
                 row.updated_at, row.last_seq = at, item.seq
                 history.append(

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from django.db import models
 
-# Wide enough for any price, quantity or notional the engine accepts on real markets.
-MAX_DIGITS = 40
+# 42 integer digits: wide enough for any notional or fee of prices and quantities the API
+# accepts (each below 10**12), with room to spare.
+MAX_DIGITS = 60
 DECIMAL_PLACES = 18
 
 

@@ -37,6 +37,8 @@ class Order(models.Model):
     type = models.CharField(max_length=20, choices=TYPES)
     time_in_force = models.CharField(max_length=3, choices=TIFS)
     price = decimal_field(null=True, blank=True)
+    # a market buy by notional (API.md): its quantity is what it bought
+    quote_quantity = decimal_field(null=True, blank=True)
     trigger_price = decimal_field(null=True, blank=True)
     quantity = decimal_field()
     display_quantity = decimal_field(null=True, blank=True)
@@ -52,14 +54,18 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "-id"]), models.Index(fields=["user", "status"])]
+        # client_order_id is unique per user: the matcher enforces it, in sequence (a unique
+        # constraint here could only make the persister fail on what the engine accepted)
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"]),
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["user", "client_order_id"]),
+        ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "client_order_id"],
-                condition=Q(client_order_id__isnull=False),
-                name="order_client_order_id_unique_per_user",
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(quote_quantity__isnull=False),
+                name="order_quantity_positive",
             ),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(filled_quantity__gte=0) & Q(filled_quantity__lte=F("quantity")),
                 name="order_filled_within_quantity",

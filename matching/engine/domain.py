@@ -69,6 +69,10 @@ class Order:
     not resting); `filled` what traded.
     `placed` is the placement sequence (trigger and expiry order); `priority` the time
     priority taken when the order joined the book (or was activated).
+    `quote_left` is None except on a market buy given by `quote_quantity` (quote_orders.py):
+    there it is the notional the order may still spend, in units of
+    `10**-quote_orders.budget_exp(market)`; such an order never rests or waits, so it is
+    never in a snapshot.
     """
 
     __slots__ = (
@@ -92,6 +96,7 @@ class Order:
         "placed",
         "priority",
         "reason",
+        "quote_left",
         "level",
         "prev",
         "next",
@@ -133,6 +138,7 @@ class Order:
         self.placed = 0
         self.priority = 0
         self.reason = ""
+        self.quote_left: int | None = None
         self.level = None
         self.prev = None
         self.next = None

@@ -1,0 +1,85 @@
+"""DRF authentication: signed API-key requests for programs, the session for browsers.
+
+Failures carry API.md's codes (`missing_credentials`, `invalid_api_key`,
+`invalid_signature`, `timestamp_out_of_window`); exchange/api/errors.py turns them into the
+envelope.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from rest_framework import authentication, exceptions
+
+from accounts.api_keys import api_key_secret, signature_matches
+from accounts.models import ApiKey
+
+
+def _failed(code: str, message: str) -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed(message, code=code)
+
+
+def check_timestamp(timestamp: object) -> None:
+    """Raises `timestamp_out_of_window` unless `timestamp` is integer ms within the window."""
+    text = str(timestamp).strip()
+    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) < 20):
+        raise _failed("timestamp_out_of_window", "The timestamp must be integer milliseconds.")
+    if abs(time.time_ns() // 1_000_000 - int(text)) > settings.EXCHANGE_SIGNATURE_WINDOW_MS:
+        raise _failed(
+            "timestamp_out_of_window",
+            f"The timestamp is more than {settings.EXCHANGE_SIGNATURE_WINDOW_MS} ms from the "
+            "server's clock.",
+        )
+
+
+def authenticate_signed(
+    key: str, timestamp: object, given_signature: object, method: str, path: str, body: bytes
+) -> ApiKey:
+    """The active key `key` if the request it signed checks out; raises AuthenticationFailed."""
+    api_key = (
+        ApiKey.objects.select_related("user").filter(key=key[:64], revoked_at=None).first()
+        if key
+        else None
+    )
+    if api_key is None or not api_key.user.is_active:
+        raise _failed("invalid_api_key", "Unknown or revoked API key.")
+    check_timestamp(timestamp)
+    if not isinstance(given_signature, str) or not signature_matches(
+        api_key_secret(api_key), given_signature, str(timestamp).strip(), method, path, body
+    ):
+        raise _failed("invalid_signature", "The signature does not match the request.")
+    return api_key
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """X-API-KEY, X-API-TIMESTAMP (ms) and X-API-SIGNATURE; request.auth is the ApiKey."""
+
+    def authenticate(self, request):
+        headers = request._request.headers
+        key = headers.get("X-API-KEY")
+        if key is None:
+            return None
+        timestamp, given = headers.get("X-API-TIMESTAMP"), headers.get("X-API-SIGNATURE")
+        if not key or timestamp is None or given is None:
+            raise exceptions.AuthenticationFailed(
+                "X-API-KEY, X-API-TIMESTAMP and X-API-SIGNATURE go together.",
+                code="missing_credentials",
+            )
+        django_request = request._request
+        api_key = authenticate_signed(
+            key,
+            timestamp,
+            given,
+            django_request.method,
+            django_request.get_full_path(),
+            django_request.body,
+        )
+        return api_key.user, api_key
+
+    def authenticate_header(self, request) -> str:
+        return "X-API-KEY"
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's login session, with CSRF checked on unsafe methods as Django does."""

@@ -1,0 +1,1 @@
+"""Serializers that describe the API for its OpenAPI schema (drf-spectacular)."""

@@ -1,0 +1,93 @@
+"""Orders: place, list, get, cancel, cancel all (API.md). Async views (adrf), so a server
+process keeps many orders in flight while the matcher answers."""
+
+from __future__ import annotations
+
+from adrf.views import APIView
+from asgiref.sync import sync_to_async
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from exchange.api.errors import not_found
+from exchange.api.order_input import parsed_json
+from exchange.api.permissions import CanTrade, IsTrader
+from exchange.api.serializers.errors import error_responses
+from exchange.api.serializers.orders import (
+    CancelledSerializer,
+    OrderPageSerializer,
+    OrderPlaceSerializer,
+    OrderSerializer,
+)
+from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
+from exchange.services.orders import market_of, order_cancel, order_place, orders_cancel_all
+
+SYMBOL = OpenApiParameter("symbol", OpenApiTypes.STR, description="e.g. BTC-USDT")
+
+
+def _symbol(request) -> str | None:
+    symbol = request.query_params.get("symbol")
+    return symbol.upper() if symbol else None
+
+
+class OrdersView(APIView):
+    permission_classes = [IsTrader, CanTrade]
+
+    @extend_schema(
+        request=OrderPlaceSerializer,
+        responses={201: OrderSerializer, **error_responses(400, 401, 403, 409, 429, 503)},
+    )
+    async def post(self, request) -> Response:
+        body = parsed_json(request._request.body)
+        order = await order_place(user_id=request.user.pk, body=body)
+        return Response(order, status=201)
+
+    @extend_schema(
+        parameters=[
+            SYMBOL,
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "closed", "all"]),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000, default 100"),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="`next` of the last page"),
+        ],
+        responses={200: OrderPageSerializer, **error_responses(400, 401, 429)},
+    )
+    async def get(self, request) -> Response:
+        params = request.query_params
+        symbol = _symbol(request)
+        if symbol is not None:
+            await market_of(symbol)
+        page = await sync_to_async(orders_list)(
+            user_id=request.user.pk,
+            symbol=symbol,
+            status=params.get("status", "all"),
+            limit=parse_limit(params.get("limit")),
+            cursor=params.get("cursor"),
+        )
+        return Response(page)
+
+    @extend_schema(
+        parameters=[SYMBOL],
+        responses={200: CancelledSerializer, **error_responses(400, 401, 403, 429, 503)},
+    )
+    async def delete(self, request) -> Response:
+        cancelled = await orders_cancel_all(user_id=request.user.pk, symbol=_symbol(request))
+        return Response({"cancelled": cancelled})
+
+
+class OrderView(APIView):
+    permission_classes = [IsTrader, CanTrade]
+
+    @extend_schema(responses={200: OrderSerializer, **error_responses(401, 404, 429)})
+    async def get(self, request, order_id: str) -> Response:
+        key = parse_order_id(order_id)
+        found = key and await sync_to_async(order_get)(user_id=request.user.pk, order_id=key)
+        if not found:
+            raise not_found("order_not_found", "No such order.", field="order_id")
+        return Response(found[0])
+
+    @extend_schema(responses={200: OrderSerializer, **error_responses(400, 401, 403, 404, 503)})
+    async def delete(self, request, order_id: str) -> Response:
+        key = parse_order_id(order_id)
+        if not key:
+            raise not_found("order_not_found", "No such order.", field="order_id")
+        return Response(await order_cancel(user_id=request.user.pk, order_id=key))

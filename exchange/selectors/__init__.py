@@ -1,0 +1,1 @@
+"""Reads: selectors that views call (HackSoft style)."""

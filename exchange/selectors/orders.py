@@ -1,0 +1,119 @@
+"""Reads of a user's own orders and fills, from the database and from the recent-order cache.
+
+The persister writes the database a moment after the matcher answers; so that a client can
+read its order right after placing or cancelling it, the API keeps the body it answered in
+the cache, and a read takes whichever of the two is newer (by engine seq).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Q
+
+from exchange.api.errors import ApiError
+from exchange.api.order_output import order_from_row
+from exchange.models import Order, Trade
+from matching.engine.domain import LIVE_STATUSES
+
+RECENT_SECONDS = 600
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+STATUS_FILTERS = {
+    "open": Q(status__in=sorted(LIVE_STATUSES)),
+    "closed": ~Q(status__in=sorted(LIVE_STATUSES)),
+    "all": Q(),
+}
+
+
+def recent_key(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def remember(order_id: int, user_id: int, seq: int, body: dict) -> None:
+    cache.set(recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS)
+
+
+async def aremember(order_id: int, user_id: int, seq: int, body: dict) -> None:
+    await cache.aset(
+        recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS
+    )
+
+
+def parse_order_id(text: str) -> int | None:
+    """An order id from a path: a plain decimal integer, or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    return int(text)
+
+
+def order_get(*, user_id: int, order_id: int) -> tuple[dict, int] | None:
+    """The user's order as a body with its fills, and its seq; None if it is not theirs or
+    does not exist (the two are told apart nowhere)."""
+    row = Order.objects.select_related("market").filter(pk=order_id, user_id=user_id).first()
+    recent = cache.get(recent_key(order_id))
+    if recent is not None and recent.get("user") != user_id:
+        recent = None
+    if row is None:
+        return (recent["body"], recent["seq"]) if recent else None
+    if recent is not None and recent["seq"] > row.last_seq:
+        return recent["body"], recent["seq"]
+    trades = Trade.objects.filter(Q(maker_order_id=order_id) | Q(taker_order_id=order_id))
+    return order_from_row(row, list(trades)), row.last_seq
+
+
+def encode_cursor(created_at: datetime, key: int) -> str:
+    micros = (created_at - EPOCH) // MICROSECOND
+    return base64.urlsafe_b64encode(f"{micros}:{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (time, id) position a cursor names; ApiError `invalid_cursor` if it names none."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        micros, key = (int(part) for part in text.split(":"))
+        return EPOCH + micros * MICROSECOND, key
+    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+        raise ApiError(
+            "invalid_cursor", "The cursor is not one this API gave.", field="cursor"
+        ) from None
+
+
+def parse_limit(text: str | None, *, default: int = 100, maximum: int = 1000) -> int:
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
+        raise ApiError(
+            "invalid_limit", f"limit must be an integer from 1 to {maximum}.", field="limit"
+        )
+    return int(text)
+
+
+def orders_list(
+    *, user_id: int, symbol: str | None, status: str, limit: int, cursor: str | None
+) -> dict:
+    """A page of the user's orders, newest first: `{"results", "next"}`."""
+    if status not in STATUS_FILTERS:
+        raise ApiError("invalid_status", "status must be open, closed or all.", field="status")
+    orders = Order.objects.select_related("market").filter(STATUS_FILTERS[status], user_id=user_id)
+    if symbol is not None:
+        orders = orders.filter(market_id=symbol)
+    if cursor:
+        at, key = decode_cursor(cursor)
+        orders = orders.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
+    page = list(orders.order_by("-created_at", "-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    ids = [order.id for order in page]
+    trades = list(Trade.objects.filter(Q(maker_order_id__in=ids) | Q(taker_order_id__in=ids)))
+    by_order: dict[int, list[Trade]] = {}
+    for trade in trades:
+        by_order.setdefault(trade.maker_order_id, []).append(trade)
+        if trade.taker_order_id != trade.maker_order_id:
+            by_order.setdefault(trade.taker_order_id, []).append(trade)
+    return {
+        "results": [order_from_row(order, by_order.get(order.id, [])) for order in page],
+        "next": encode_cursor(page[-1].created_at, page[-1].id) if more else None,
+    }

@@ -1,0 +1,1 @@
+"""Writes: services that views, consumers and commands call (HackSoft style)."""

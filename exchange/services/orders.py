@@ -1,0 +1,191 @@
+"""Placing and cancelling orders: the one path from the API (REST and WebSocket) to the
+matcher. Async, so one server process keeps many orders in flight (DESIGN.md).
+
+Each function sends one command with a deadline and turns the matcher's reply into API.md's
+body, or raises ApiError with the engine's reason code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal, InvalidOperation
+
+from asgiref.sync import sync_to_async
+
+from exchange.api.errors import ApiError, matcher_unavailable, not_found
+from exchange.api.order_input import order_command
+from exchange.api.order_output import order_from_reply
+from exchange.models import Market, MatcherState, Order
+from exchange.models.matcher_state import ID_SPACE
+from exchange.selectors.orders import aremember, order_get
+from matching import client
+from matching.engine.domain import CANCELLED
+
+# The request field each engine reason concerns (API.md: "`field` names the request field").
+REASON_FIELDS = {
+    "unknown_symbol": "symbol",
+    "symbol_halted": "symbol",
+    "invalid_side": "side",
+    "invalid_type": "type",
+    "invalid_tif": "time_in_force",
+    "invalid_quantity": "quantity",
+    "lot_size": "quantity",
+    "min_qty": "quantity",
+    "min_notional": "quantity",
+    "invalid_price": "price",
+    "tick_size": "price",
+    "invalid_trigger_price": "trigger_price",
+    "invalid_display_quantity": "display_quantity",
+    "post_only_would_take": "post_only",
+    "expire_at_in_past": "expire_at",
+    "invalid_stp": "stp_mode",
+    "invalid_client_order_id": "client_order_id",
+    "invalid_quote_quantity": "quote_quantity",
+    "insufficient_funds": "quantity",
+}
+REASON_MESSAGES = {
+    "tick_size": "The price is not a whole multiple of the market's tick size.",
+    "lot_size": "The quantity is not a whole multiple of the market's lot size.",
+    "min_qty": "The quantity is below the market's minimum.",
+    "min_notional": "Price × quantity is below the market's minimum notional.",
+    "post_only_would_take": "A post-only order would have matched on arrival.",
+    "symbol_halted": "Trading in this market is halted.",
+    "expire_at_in_past": "expire_at is not in the future.",
+    "invalid_combination": "These fields do not go together for this order type.",
+    "insufficient_funds": "Not enough available balance.",
+}
+
+
+async def market_of(symbol: str) -> Market:
+    market = await Market.objects.filter(symbol=symbol).afirst()
+    if market is None:
+        raise ApiError("unknown_symbol", f"No market {symbol[:32]!r}.", field="symbol")
+    return market
+
+
+async def _call(command: dict, shard: str) -> dict:
+    try:
+        return await client.call(command, shard=shard)
+    except client.MatcherUnavailable:
+        raise matcher_unavailable() from None
+
+
+def _field_of(reason: str, command: dict, market: Market) -> str | None:
+    if reason == "tick_size" and command.get("trigger_price") is not None:
+        try:
+            if Decimal(command.get("price") or "0") % market.tick_size == 0:
+                return "trigger_price"
+        except (InvalidOperation, ArithmeticError):
+            pass
+    if reason in ("min_notional", "min_qty") and command.get("quote_quantity") is not None:
+        return "quote_quantity"
+    return REASON_FIELDS.get(reason)
+
+
+def rejection(reason: str, command: dict, market: Market, event: dict) -> ApiError:
+    if reason == "duplicate_client_order_id":
+        return ApiError(
+            reason,
+            "An order with this client_order_id exists; nothing was placed.",
+            field="client_order_id",
+            status=409,
+            extra={"order_id": event.get("existing_order_id")},
+        )
+    message = REASON_MESSAGES.get(reason, f"The order was rejected: {reason}.")
+    return ApiError(reason, message, field=_field_of(reason, command, market))
+
+
+async def order_place(*, user_id: int, body: object) -> dict:
+    """Places the order `body` (API.md fields) for `user_id`; returns its 201 body."""
+    command = order_command(body, user_id=user_id)
+    market = await market_of(command["symbol"])
+    client_order_id = command.get("client_order_id")
+    if client_order_id is not None:
+        existing = (
+            await Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
+            .values_list("id", flat=True)
+            .afirst()
+        )
+        if existing is not None:
+            raise rejection(
+                "duplicate_client_order_id", command, market, {"existing_order_id": existing}
+            )
+    reply = await _call(command, market.shard)
+    order_id = reply.get("order_id")
+    events = reply.get("events") or []
+    mine = [e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id]
+    if not mine:
+        refusal = next((e for e in events if e.get("kind") == "refused"), None)
+        raise ApiError("invalid_field", f"The order was refused: {refusal and refusal['reason']}.")
+    if mine[0]["status"] == "rejected" and len(mine) == 1:
+        raise rejection(mine[0]["reason"], command, market, mine[0])
+    command = {**command, "id": order_id, "ts": reply["ts"]}
+    trades = [e for e in events if e.get("kind") == "trade"]
+    body = order_from_reply(command, mine[-1], trades, market)
+    await aremember(order_id, user_id, reply["seq"], body)
+    return body
+
+
+async def _shard_of_order(order_id: int, known: dict | None) -> str | None:
+    if known is not None:
+        market = await Market.objects.filter(symbol=known["symbol"]).afirst()
+        return market.shard if market else None
+    state = await MatcherState.objects.filter(number=order_id // ID_SPACE).afirst()
+    return state.shard if state else None
+
+
+async def order_cancel(*, user_id: int, order_id: int) -> dict:
+    """Cancels the user's live order; returns its body, now `cancelled`."""
+    found = await sync_to_async(order_get)(user_id=user_id, order_id=order_id)
+    known = found[0] if found else None
+    shard = await _shard_of_order(order_id, known)
+    if shard is None:
+        raise _order_not_found()
+    reply = await _call({"op": "cancel", "id": order_id, "user": user_id}, shard)
+    events = reply.get("events") or []
+    event = next(
+        (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
+    )
+    if event is None:
+        if known is None:
+            raise _order_not_found()
+        raise ApiError(
+            "order_not_open",
+            f"The order is {known['status']}; only open orders can be cancelled.",
+            extra={"status": known["status"]},
+        )
+    if known is None:
+        known = {"order_id": order_id, "fills": [], "avg_price": None}
+    body = {
+        **known,
+        "status": event["status"],
+        "quantity": event["quantity"],
+        "filled_quantity": event["filled_quantity"],
+        "remaining_quantity": event["remaining_quantity"],
+    }
+    await aremember(order_id, user_id, reply["seq"], body)
+    return body
+
+
+def _order_not_found() -> ApiError:
+    return not_found("order_not_found", "No such order.", field="order_id")
+
+
+async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
+    """Cancels every live order of the user (of `symbol`, if given), waiting ones included."""
+    if symbol is not None:
+        shards = [(await market_of(symbol)).shard]
+    else:
+        shards = [
+            shard async for shard in Market.objects.values_list("shard", flat=True).distinct()
+        ]
+    command = {"op": "cancel_all", "user": user_id}
+    if symbol is not None:
+        command["symbol"] = symbol
+    replies = await asyncio.gather(*(_call(command, shard) for shard in sorted(set(shards))))
+    return [
+        event["order_id"]
+        for reply in replies
+        for event in reply.get("events") or []
+        if event.get("kind") == "order" and event.get("status") == CANCELLED
+    ]
