@@ -1,4 +1,4 @@
-"""`manage.py bootstrap_demo`: demo markets, fee tiers, users; safe to run twice.
+"""`manage.py bootstrap_demo`: demo markets, fee tiers, users with API keys; safe to run twice.
 
 A running matcher picks the markets and fees up within a second (it compares its
 configuration with the database's), in both the embedded and the production mode.
@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.api_keys import api_key_create
 from exchange.models import Market
 from fees.models import FeeTier
 
@@ -58,12 +59,18 @@ class Command(BaseCommand):
                 self._say(f"fee tier {name}", created)
             users = get_user_model().objects
             for username in DEMO_USERS:
-                if not users.filter(username=username).exists():
+                user = users.filter(username=username).first()
+                if user is None:
                     password = secrets.token_urlsafe(12)
-                    users.create_user(username=username, password=password)
+                    user = users.create_user(username=username, password=password)
                     self.stdout.write(f"user {username}: created, password {password}")
                 else:
                     self.stdout.write(f"user {username}: exists")
+                if not user.api_keys.exists():
+                    api_key, secret = api_key_create(user=user, name="demo")
+                    self.stdout.write(
+                        f"user {username}: API key {api_key.key}, secret {secret} (shown once)"
+                    )
             if not users.filter(username="admin").exists():
                 password = secrets.token_urlsafe(12)
                 users.create_superuser(username="admin", password=password, email="")
