@@ -1,5 +1,6 @@
 """A market as admins configure it; the matcher holds the live copy and must agree with it."""
 
+import re
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -9,7 +10,16 @@ from django.db.models import Q
 from exchange.models.fields import decimal_field, plain
 
 ASSET = RegexValidator(r"^[A-Z0-9]{1,12}$", "An asset is 1 to 12 capital letters or digits.")
+# A symbol as clients may write it (any case); checked before any query uses it.
+SYMBOL_SHAPE = re.compile(r"[A-Za-z0-9]{1,12}-[A-Za-z0-9]{1,12}")
 SHARD = RegexValidator(r"^[a-z0-9_]{0,32}$", "A shard name is lower-case letters, digits, _.")
+
+
+def canonical_symbol(text: object) -> str | None:
+    """`text` as a symbol is stored (`btc-usdt` -> `BTC-USDT`), or None if it cannot be one."""
+    if isinstance(text, str) and SYMBOL_SHAPE.fullmatch(text):
+        return text.upper()
+    return None
 
 
 class Market(models.Model):

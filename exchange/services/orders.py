@@ -16,6 +16,7 @@ from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
 from exchange.models import Market, MatcherState, Order
+from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.orders import aremember, order_get
 from matching import client
@@ -57,7 +58,9 @@ REASON_MESSAGES = {
 
 
 async def market_of(symbol: str) -> Market:
-    market = await Market.objects.filter(symbol=symbol).afirst()
+    """The market `symbol` names (any case), or 400 `unknown_symbol`."""
+    canonical = canonical_symbol(symbol)
+    market = canonical and await Market.objects.filter(symbol=canonical).afirst()
     if market is None:
         raise ApiError("unknown_symbol", f"No market {symbol[:32]!r}.", field="symbol")
     return market
@@ -99,6 +102,7 @@ async def order_place(*, user_id: int, body: object) -> dict:
     """Places the order `body` (API.md fields) for `user_id`; returns its 201 body."""
     command = order_command(body, user_id=user_id)
     market = await market_of(command["symbol"])
+    command["symbol"] = market.symbol
     client_order_id = command.get("client_order_id")
     if client_order_id is not None:
         existing = (
@@ -174,7 +178,8 @@ def _order_not_found() -> ApiError:
 async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
     """Cancels every live order of the user (of `symbol`, if given), waiting ones included."""
     if symbol is not None:
-        shards = [(await market_of(symbol)).shard]
+        market = await market_of(symbol)
+        symbol, shards = market.symbol, [market.shard]
     else:
         shards = [
             shard async for shard in Market.objects.values_list("shard", flat=True).distinct()

@@ -12,6 +12,7 @@ from exchange.api.errors import ApiError
 from exchange.api.permissions import IsTrader
 from exchange.api.serializers.errors import error_responses
 from exchange.models import Market
+from exchange.models.market import canonical_symbol
 from exchange.selectors.fills import fills_list
 from exchange.selectors.orders import parse_limit
 from fees.selectors import fee_rates_get
@@ -41,9 +42,9 @@ class FillsView(APIView):
         ],
         responses={
             200: inline_serializer(
-                "FillPage",
+                "AccountFillPage",
                 {
-                    "results": inline_serializer("Fill", FILL_FIELDS, many=True),
+                    "results": inline_serializer("AccountFill", FILL_FIELDS, many=True),
                     "next": serializers.CharField(allow_null=True),
                 },
             ),
@@ -53,11 +54,13 @@ class FillsView(APIView):
     def get(self, request) -> Response:
         params = request.query_params
         symbol = params.get("symbol")
-        if symbol and not Market.objects.filter(symbol=symbol.upper()).exists():
-            raise ApiError("unknown_symbol", "No such market.", field="symbol")
+        if symbol:
+            symbol = canonical_symbol(symbol)
+            if symbol is None or not Market.objects.filter(symbol=symbol).exists():
+                raise ApiError("unknown_symbol", "No such market.", field="symbol")
         page = fills_list(
             user_id=request.user.pk,
-            symbol=symbol.upper() if symbol else None,
+            symbol=symbol or None,
             limit=parse_limit(params.get("limit")),
             cursor=params.get("cursor"),
         )

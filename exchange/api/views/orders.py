@@ -26,14 +26,14 @@ SYMBOL = OpenApiParameter("symbol", OpenApiTypes.STR, description="e.g. BTC-USDT
 
 
 def _symbol(request) -> str | None:
-    symbol = request.query_params.get("symbol")
-    return symbol.upper() if symbol else None
+    return request.query_params.get("symbol") or None
 
 
 class OrdersView(APIView):
     permission_classes = [IsTrader, CanTrade]
 
     @extend_schema(
+        operation_id="order_place",
         request=OrderPlaceSerializer,
         responses={201: OrderSerializer, **error_responses(400, 401, 403, 409, 429, 503)},
     )
@@ -43,6 +43,7 @@ class OrdersView(APIView):
         return Response(order, status=201)
 
     @extend_schema(
+        operation_id="orders_list",
         parameters=[
             SYMBOL,
             OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "closed", "all"]),
@@ -55,7 +56,7 @@ class OrdersView(APIView):
         params = request.query_params
         symbol = _symbol(request)
         if symbol is not None:
-            await market_of(symbol)
+            symbol = (await market_of(symbol)).symbol
         page = await sync_to_async(orders_list)(
             user_id=request.user.pk,
             symbol=symbol,
@@ -66,6 +67,7 @@ class OrdersView(APIView):
         return Response(page)
 
     @extend_schema(
+        operation_id="orders_cancel_all",
         parameters=[SYMBOL],
         responses={200: CancelledSerializer, **error_responses(400, 401, 403, 429, 503)},
     )
@@ -77,7 +79,9 @@ class OrdersView(APIView):
 class OrderView(APIView):
     permission_classes = [IsTrader, CanTrade]
 
-    @extend_schema(responses={200: OrderSerializer, **error_responses(401, 404, 429)})
+    @extend_schema(
+        operation_id="order_get", responses={200: OrderSerializer, **error_responses(401, 404, 429)}
+    )
     async def get(self, request, order_id: str) -> Response:
         key = parse_order_id(order_id)
         found = key and await sync_to_async(order_get)(user_id=request.user.pk, order_id=key)
@@ -85,7 +89,10 @@ class OrderView(APIView):
             raise not_found("order_not_found", "No such order.", field="order_id")
         return Response(found[0])
 
-    @extend_schema(responses={200: OrderSerializer, **error_responses(400, 401, 403, 404, 503)})
+    @extend_schema(
+        operation_id="order_cancel",
+        responses={200: OrderSerializer, **error_responses(400, 401, 403, 404, 429, 503)},
+    )
     async def delete(self, request, order_id: str) -> Response:
         key = parse_order_id(order_id)
         if not key:

@@ -1,0 +1,168 @@
+"""`GET /api/v1/health`: ok only when an order could be placed right now.
+
+That takes a matcher that beat recently for every shard that runs markets (and the default
+one), the database and the channel layer. Each check swallows its own failure: the answer is
+`200 ok` or `503 degraded`, never another 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exchange.api.serializers.errors import error_responses
+from exchange.models import Market, MatcherState
+from matching.matcher_db import status_cache_key
+from matching.protocol import now_ms
+
+log = logging.getLogger(__name__)
+
+# The matcher writes its status every second: three missed beats and it counts as down.
+HEARTBEAT_MAX_AGE_MS = 5000
+LAYER_TIMEOUT_S = 1.0
+
+SHARD_FIELDS = {
+    "up": serializers.BooleanField(),
+    "last_seq": serializers.IntegerField(help_text="The last journaled engine seq; 0: unknown."),
+    "lag_ms": serializers.IntegerField(help_text="Age of the last heartbeat in ms; -1: never."),
+}
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(["ok", "degraded"]),
+        "matcher": inline_serializer(
+            "MatcherHealth",
+            {
+                **SHARD_FIELDS,
+                "shards": inline_serializer(
+                    "ShardHealth", {"shard": serializers.CharField(), **SHARD_FIELDS}, many=True
+                ),
+            },
+        ),
+        "database": serializers.BooleanField(),
+        "channel_layer": serializers.BooleanField(),
+    },
+)
+
+
+def _shards() -> list[str]:
+    """The default shard and every shard that runs a market (just the default if the
+    database cannot say)."""
+    try:
+        return sorted({"", *Market.objects.values_list("shard", flat=True).distinct()})
+    except Exception:
+        return [""]
+
+
+def _shard_health(shard: str, now: int) -> dict:
+    try:
+        beat = cache.get(status_cache_key(shard))
+    except Exception:  # the cache (Redis) is down: nothing is known of the matcher
+        beat = None
+    if not isinstance(beat, dict) or not isinstance(beat.get("ts"), int):
+        return _last_known(shard, now)
+    lag = max(0, now - beat["ts"])
+    last_seq = beat.get("last_seq")
+    return {
+        "shard": shard,
+        "up": lag <= HEARTBEAT_MAX_AGE_MS,
+        "last_seq": last_seq if isinstance(last_seq, int) else 0,
+        "lag_ms": lag,
+    }
+
+
+def _last_known(shard: str, now: int) -> dict:
+    """A matcher gone longer than its cache entry lives: the database still knows when it
+    last beat, which tells an operator how long it has been down."""
+    down = {"shard": shard, "up": False, "last_seq": 0, "lag_ms": -1}
+    try:
+        state = MatcherState.objects.filter(shard=shard).first()
+    except Exception:
+        return down
+    if state is None or state.heartbeat_at is None:
+        return down
+    lag = max(0, now - int(state.heartbeat_at.timestamp() * 1000))
+    return {**down, "last_seq": state.last_seq, "lag_ms": lag}
+
+
+def matcher_health() -> dict:
+    """The default shard's figures, `up` only if every needed shard is; `lag_ms` the worst."""
+    now = now_ms()
+    shards = [_shard_health(shard, now) for shard in _shards()]
+    default = shards[0]
+    return {
+        "up": all(shard["up"] for shard in shards),
+        "last_seq": default["last_seq"],
+        "lag_ms": -1 if any(s["lag_ms"] < 0 for s in shards) else max(s["lag_ms"] for s in shards),
+        "shards": shards,
+    }
+
+
+def database_up() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        log.warning("health: the database did not answer", exc_info=True)
+        return False
+
+
+async def _layer_answers(layer) -> bool:
+    if hasattr(layer, "connection") and hasattr(layer, "ring_size"):  # channels_redis
+        for index in range(layer.ring_size):
+            await layer.connection(index).ping()
+        return True
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "health.ping"})
+    return (await layer.receive(channel)).get("type") == "health.ping"
+
+
+def channel_layer_up() -> bool:
+    """The in-memory layer lives in this process: up. Redis: each host answers PING."""
+    try:
+        layer = get_channel_layer()
+        if layer is None:
+            return False
+        if isinstance(layer, InMemoryChannelLayer):
+            return True
+
+        async def check() -> bool:
+            return await asyncio.wait_for(_layer_answers(layer), LAYER_TIMEOUT_S)
+
+        return async_to_sync(check)()
+    except Exception:
+        log.warning("health: the channel layer did not answer", exc_info=True)
+        return False
+
+
+class HealthView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["health"],
+        summary="Whether orders can be placed: matcher, database, channel layer",
+        responses={200: HEALTH, 503: HEALTH, **error_responses(429)},
+    )
+    def get(self, request: Request) -> Response:
+        matcher = matcher_health()
+        database, layer = database_up(), channel_layer_up()
+        ok = matcher["up"] and database and layer
+        body = {
+            "status": "ok" if ok else "degraded",
+            "matcher": matcher,
+            "database": database,
+            "channel_layer": layer,
+        }
+        return Response(body, status=200 if ok else 503)

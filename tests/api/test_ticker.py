@@ -1,0 +1,96 @@
+"""GET /api/v1/ticker/{symbol}: the last 24 hours of trades, rolling, and the book's top."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from exchange.models import Market
+from matching.protocol import book_cache_key
+from tests.api.test_trades_public import record_trade
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def market() -> Market:
+    return Market.objects.create(base="ETH", quote="EUR", tick_size="0.01", lot_size="0.001")
+
+
+def ago(**delta) -> datetime:
+    return timezone.now() - timedelta(**delta)
+
+
+def test_it_sums_up_the_last_24_hours(client: Client, market: Market) -> None:
+    record_trade(market, "90", "5", ago(hours=25))  # outside the window
+    record_trade(market, "100", "1", ago(hours=23))
+    record_trade(market, "120", "0.5", ago(hours=2))
+    record_trade(market, "95.5", "2", ago(minutes=30))
+    record_trade(market, "110", "0.25", ago(minutes=1))
+
+    response = client.get("/api/v1/ticker/ETH-EUR")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "symbol": "ETH-EUR",
+        "last": "110.00",
+        "open": "100.00",
+        "high": "120.00",
+        "low": "95.50",
+        "volume": "3.750",
+        "quote_volume": "378.50000",  # 100 + 60 + 191 + 27.5
+        "change_pct": "10.00",
+        "count": 4,
+        "bid": None,
+        "ask": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("open_", "last", "change"),
+    [("3", "3.1", "3.33"), ("3", "2.9", "-3.33"), ("8", "8.001", "0.01"), ("8", "7.9996", "-0.01"),
+     ("100", "100", "0.00"), ("0.03", "0.06", "100.00")],
+)  # fmt: skip
+def test_change_pct_is_rounded_half_up_to_two_places(client: Client, open_, last, change) -> None:
+    market = Market.objects.create(base="ETH", quote="EUR", tick_size="0.0001", lot_size="1")
+    record_trade(market, open_, "1", ago(hours=3))
+    record_trade(market, last, "1", ago(hours=1))
+
+    assert client.get("/api/v1/ticker/ETH-EUR").json()["change_pct"] == change
+
+
+def test_with_no_trade_in_24_hours_prices_are_null_and_volumes_zero(
+    client: Client, market: Market
+) -> None:
+    record_trade(market, "90", "5", ago(hours=24, seconds=1))
+
+    body = client.get("/api/v1/ticker/eth-eur").json()
+
+    assert body["symbol"] == "ETH-EUR"
+    for field in ("last", "open", "high", "low", "change_pct"):
+        assert body[field] is None, field
+    assert body["volume"] == "0.000"
+    assert body["quote_volume"] == "0.00000"
+    assert body["count"] == 0
+
+
+def test_bid_and_ask_come_from_the_cached_book(client: Client, market: Market) -> None:
+    book = {"symbol": "ETH-EUR", "seq": 3, "ts": 1,
+            "bids": [["99.50", "1.000", 1]], "asks": [["100.50", "2.000", 3]]}  # fmt: skip
+    cache.set(book_cache_key("ETH-EUR"), book, None)
+
+    body = client.get("/api/v1/ticker/ETH-EUR").json()
+
+    assert body["bid"] == "99.50"
+    assert body["ask"] == "100.50"
+
+
+def test_an_unknown_symbol_is_404_unknown_symbol(client: Client, market: Market) -> None:
+    response = client.get("/api/v1/ticker/XXX-EUR")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_symbol"
