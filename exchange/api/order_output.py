@@ -7,35 +7,12 @@ order (`201`) or reads it later (`GET`). Decimals carry the market's tick and lo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from exchange.api.formatting import fixed, iso_from_ms, iso_time, places
 from exchange.models import Market, Order, Trade
 from exchange.models.fields import plain
 from matching.engine.domain import MARKET_STYLE_TYPES
-
-
-def iso_time(moment: datetime | None) -> str | None:
-    """ISO 8601 UTC with microseconds: `2026-11-22T10:30:00.123456Z`."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def iso_from_ms(ms: int | None) -> str | None:
-    return None if ms is None else iso_time(datetime.fromtimestamp(ms / 1000, tz=UTC))
-
-
-def places(step: Decimal) -> int:
-    """The decimals of a tick or lot as the engine writes them (`0.010` written `0.01`: 2)."""
-    text = plain(step)
-    return len(text.partition(".")[2])
-
-
-def fixed(value: Decimal | None, decimals: int) -> str | None:
-    if value is None:
-        return None
-    return format(value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), "f")
 
 
 def average_price(fills: Iterable[dict], decimals: int) -> str | None:

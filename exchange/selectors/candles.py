@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.db.models import BigIntegerField, ExpressionWrapper, Func, Max, Min, Sum, Value
 
+from exchange.api.formatting import fixed, places
 from exchange.models import Market, Trade
-from exchange.selectors.market_data import fixed, places
 from matching.protocol import now_ms
 
 INTERVALS_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from exchange.api.order_output import fixed, iso_time, places
+from exchange.api.formatting import fixed, iso_time, places
 from exchange.models import Trade
 from exchange.models.fields import plain
 from exchange.selectors.orders import decode_cursor, encode_cursor

@@ -8,44 +8,23 @@ is busy or restarting. Every function returns JSON-ready dicts with decimal stri
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Sum
 from django.utils import timezone
 
 from exchange.api.errors import not_found
+from exchange.api.formatting import fixed, iso_time, places
 from exchange.models import Market, Trade
 from exchange.models.fields import plain
+from exchange.models.market import canonical_symbol
 from matching.protocol import book_cache_key, now_ms
 
-# Symbols are BASE-QUOTE of 1 to 12 letters or digits each (Market's ASSET validator); a
-# path that cannot be one never reaches the database (a NUL byte would upset PostgreSQL).
-SYMBOL = re.compile(r"[A-Za-z0-9]{1,12}-[A-Za-z0-9]{1,12}")
 # Room for any sum of 40-digit values: the default context (28 digits) would round them.
 EXACT = Context(prec=100)
 RATIO_PLACES = 8
-
-
-# ---- formatting ------------------------------------------------------------------------------
-
-
-def places(step: Decimal) -> int:
-    """Decimals of a tick or lot as the engine writes them (`0.010` is 2, `5` is 0)."""
-    return len(plain(step).partition(".")[2])
-
-
-def fixed(value: Decimal, decimals: int, rounding: str = ROUND_HALF_EVEN) -> str:
-    """`value` with exactly `decimals` places, as the book and trades write prices."""
-    with localcontext(EXACT):
-        return format(value.quantize(Decimal(1).scaleb(-decimals), rounding), "f")
-
-
-def iso_time(moment: datetime) -> str:
-    """ISO 8601 UTC with microseconds, API.md's time format: `2026-11-22T10:30:00.123456Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # ---- markets -------------------------------------------------------------------------------
@@ -53,9 +32,9 @@ def iso_time(moment: datetime) -> str:
 
 def market_get(symbol: str) -> Market:
     """The market named `symbol` (any case), or 404 `unknown_symbol`."""
-    market = None
-    if SYMBOL.fullmatch(symbol):
-        market = Market.objects.filter(symbol=symbol.upper()).first()
+    # a path that cannot be a symbol never reaches the database (a NUL byte upsets PostgreSQL)
+    canonical = canonical_symbol(symbol)
+    market = canonical and Market.objects.filter(symbol=canonical).first()
     if market is None:
         raise not_found("unknown_symbol", f"No market {symbol[:40]!r}.", "symbol")
     return market
