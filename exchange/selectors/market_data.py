@@ -128,7 +128,7 @@ def book_imbalance(*, market: Market, levels: int) -> dict:
     `imbalance` = (bid − ask) / (bid + ask), in [−1, 1]. `weighted_imbalance` is the same with
     each level's quantity weighted by 1 / (1 + d), d its distance from the mid in ticks (from
     the best price of the only non-empty side when the other is empty), so liquidity near the
-    touch counts most. `ratio` = bid / ask. Rounded half-even to 8 places; null when undefined.
+    touch counts most. `ratio` = bid / ask. Rounded half up to 8 places; null when undefined.
     """
     book = _cached_book(market)
     bids, asks = book["bids"][:levels], book["asks"][:levels]
