@@ -69,10 +69,6 @@ class Order:
     not resting); `filled` what traded.
     `placed` is the placement sequence (trigger and expiry order); `priority` the time
     priority taken when the order joined the book (or was activated).
-    `quote_left` is None except on a market buy given by `quote_quantity` (quote_orders.py):
-    there it is the notional the order may still spend, in units of
-    `10**-quote_orders.budget_exp(market)`; such an order never rests or waits, so it is
-    never in a snapshot.
     """
 
     __slots__ = (
@@ -96,7 +92,6 @@ class Order:
         "placed",
         "priority",
         "reason",
-        "quote_left",
         "level",
         "prev",
         "next",
@@ -138,7 +133,6 @@ class Order:
         self.placed = 0
         self.priority = 0
         self.reason = ""
-        self.quote_left: int | None = None
         self.level = None
         self.prev = None
         self.next = None
@@ -152,3 +146,19 @@ class Order:
             f"Order({self.id!r}, {self.user!r}, {self.side}, {self.type}, price={self.price}, "
             f"remaining={self.remaining}, visible={self.visible}, status={self.status})"
         )
+
+
+class QuoteOrder(Order):
+    """A market buy given by `quote_quantity` instead of `quantity` (quote_orders.py).
+
+    A subclass, so that ordinary orders carry no extra slot and pay nothing for it.
+    `quote_left` is the notional it may still spend, in units of
+    `10**-quote_orders.budget_exp(market)`. It never rests or waits, so it is never live and
+    never in a snapshot.
+    """
+
+    __slots__ = ("quote_left",)
+
+    def __init__(self, *args: object, quote_left: int) -> None:
+        super().__init__(*args)
+        self.quote_left = quote_left

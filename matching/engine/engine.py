@@ -24,15 +24,17 @@ from .domain import (
     PENDING_TRIGGER,
     REJECTED,
     Order,
+    QuoteOrder,
 )
 from .events import CONFIGURED, REFUSED, order_update
 from .execution import fok_can_fill, match
 from .expiry import ExpiryQueue
 from .fees import ANY_USER, FeeSchedule, parse_rate
 from .market import Market, MarketSpecError
+from .quote_orders import take_quote
 from .triggers import triggers_on_fall
 from .units import decimal_text
-from .validation import Rejected, checked_order, rejected_order
+from .validation import Rejected, check_client_order_id, checked_order, rejected_order
 
 OPS = frozenset(("symbol", "fees", "new", "cancel", "tick", "market"))  # market: admin.py
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
@@ -82,6 +84,10 @@ class Engine:
         self.priority_seq = 0
         self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
         self.used_ids: set[int | str] = set()
+        # (user, client_order_id) -> order id of every order accepted with a client_order_id
+        # (validation.py): kept for good, like used_ids, so a repeat is refused even after the
+        # first order has ended
+        self.client_ids: dict[tuple[int | str, str], int | str] = {}
         self.expiries = ExpiryQueue()
         self.events: list[tuple] = []
 
@@ -129,12 +135,17 @@ class Engine:
             self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
             return
         self.used_ids.add(order_id)
+        client_id = cmd.get("client_order_id")
         try:
+            if client_id is not None:
+                check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
         except Rejected as rejection:
             order = rejected_order(cmd, order_id, user, self.markets, rejection.args[0])
             self.events.append(order_update(order))
             return
+        if client_id is not None:  # accepted: registered whatever becomes of it
+            self.client_ids[(user, client_id)] = order_id
         order.placed = self.seq
         market = order.market
         if order.trigger_price is None:
@@ -195,11 +206,14 @@ class Engine:
 
     def _take(self, order: Order) -> None:
         """Runs an accepted (or just activated) order as the taker, then rests or ends it."""
+        limit, tif = order.price, order.tif
+        if limit is None and order.__class__ is QuoteOrder:  # a limit order pays one `is`
+            take_quote(self, order)  # quote_orders.py: it never rests
+            return
         book = order.market.book
         is_buy = order.side is BUY
         own, opposite = (book.bids, book.asks) if is_buy else (book.asks, book.bids)
         best = opposite.best
-        limit, tif = order.price, order.tif
         ending = None  # the status if the order does not rest
         if best is not None and (
             limit is None or (best.price <= limit if is_buy else best.price >= limit)
@@ -274,6 +288,14 @@ class Engine:
         self.events.append(order_update(order))
 
     # ---- reading the state ----------------------------------------------------------------
+
+    def order_id_for_client_id(self, user: object, client_order_id: object) -> int | str | None:
+        """The id of `user`'s order accepted with `client_order_id`, whatever its status now;
+        None if there is none. The user is taken as the engine takes it (`1` is `"1"`)."""
+        user = _ref(user)
+        if user is None or client_order_id.__class__ is not str:
+            return None
+        return self.client_ids.get((user, client_order_id))
 
     def market_config(self, symbol: str) -> dict | None:
         """The market's configuration, to compare with one kept elsewhere (a database): the

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .domain import CANCELLED, EXPIRED, FILLED, Order
+from .domain import CANCELLED, EXPIRED, FILLED, QuoteOrder
 from .events import order_update
 from .execution import match
 from .units import parse_decimal, pow10
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def budget_exp(market: Market) -> int:
-    """The exponent of the unit a quote order's notional is kept in (`Order.quote_left`):
+    """The exponent of the unit a quote order's notional is kept in (`QuoteOrder.quote_left`):
     fine enough for both the quote_quantity (`quote_precision` places) and a fill's notional
     (tick places + lot places), so every sum and comparison is an exact integer one."""
     return max(market.notional_exp, market.quote_precision)
@@ -64,7 +64,7 @@ def quote_budget(market: Market, text: object) -> int | str:
     return num * pow10(budget_exp(market) - scale)
 
 
-def take_quote(engine: Engine, order: Order) -> None:
+def take_quote(engine: Engine, order: QuoteOrder) -> None:
     """Runs an accepted quote-quantity market buy against the asks and ends it (never rests).
 
     O(fills + levels met), each level costing one `execution.match` call.

@@ -4,6 +4,10 @@
 orders in placement order, ids sorted), so equal states dump to equal bytes and
 `state_sha256` can compare an engine before a crash with the one recovery rebuilt.
 Caches (the decimal memos, dead expiry entries) are not state and are left out.
+
+The client_order_id map (engine.py) is dumped under `client_ids` only when it is not empty,
+sorted by user then client_order_id: an engine that never saw a client_order_id dumps, hashes
+and snapshots exactly as before the extension, and older snapshots load as having none.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ def dump_state(engine: Engine) -> dict:
             }
         )
     fees = engine.fees
-    return {
+    state = {
         "version": FORMAT_VERSION,
         "seq": engine.seq,
         "clock": engine.clock,
@@ -70,6 +74,14 @@ def dump_state(engine: Engine) -> dict:
         "markets": markets,
         "used_ids": sorted(engine.used_ids, key=_id_key),
     }
+    if engine.client_ids:
+        state["client_ids"] = [
+            [user, client_id, order_id]
+            for (user, client_id), order_id in sorted(
+                engine.client_ids.items(), key=lambda item: (_id_key(item[0][0]), item[0][1])
+            )
+        ]
+    return state
 
 
 def canonical_json(state: dict) -> bytes:
@@ -130,4 +142,8 @@ def load_state(state: dict) -> Engine:
         if order.expire_at is not None:
             engine.expiries.push(order)
     engine.used_ids = set(state["used_ids"])
+    for user, client_id, order_id in state.get("client_ids", ()):
+        if client_id.__class__ is not str:
+            raise ValueError(f"client_order_id {client_id!r} of user {user!r} is not a string")
+        engine.client_ids[(user, client_id)] = order_id
     return engine

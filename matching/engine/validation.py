@@ -1,20 +1,28 @@
 """Turns a `new` command into an `Order`, checking SPEC.md §2 in its order.
 
-The first failing rule gives the rejection reason. One rule is not SPEC.md's: a halted
-market (admin.py) rejects with `symbol_halted`, right after `unknown_symbol`. Names are looked
-up in tables that map the input string to the interned constant, so the rest of the core
-compares by identity.
+The first failing rule gives the rejection reason. Some rules are not SPEC.md's:
+- a halted market (admin.py) rejects with `symbol_halted`, right after `unknown_symbol`;
+- `client_order_id` (API.md), checked by the engine right after rule 1 (`duplicate_order_id`,
+  it needs the engine's map) and before `unknown_symbol`: `invalid_client_order_id` when it is
+  given (not null) but not a non-empty string of at most 64 characters, then
+  `duplicate_client_order_id` when the user already has an accepted order with it;
+- `quote_quantity` on a market buy (quote_orders.py) takes rule 6's place.
+Names are looked up in tables that map the input string to the interned constant, so the
+rest of the core compares by identity. An ordinary order pays one `cmd.get` for each
+extension (here and in the engine) and nothing more.
 """
 
 from __future__ import annotations
 
 from .domain import (
+    BUY,
     DAY,
     DAY_MS,
     FOK,
     GTC,
     GTD,
     IOC,
+    MARKET,
     ORDER_TYPES,
     PRICED_TYPES,
     REJECTED,
@@ -24,8 +32,10 @@ from .domain import (
     TIFS,
     TRIGGERED_TYPES,
     Order,
+    QuoteOrder,
 )
 from .market import HALTED, NOT_POSITIVE
+from .quote_orders import quote_budget
 
 _SIDE = {name: name for name in SIDES}
 _TYPE = {name: name for name in ORDER_TYPES}
@@ -33,8 +43,23 @@ _TIF = {name: name for name in TIFS}
 _STP = {name: name for name in STP_MODES}
 
 
+CLIENT_ORDER_ID_MAX = 64  # characters; the database column's length (exchange/models)
+
+
 class Rejected(Exception):
     """Raised by `checked_order` with the reason code; rejections are the rare path."""
+
+
+def check_client_order_id(
+    client_id: object, user: int | str, client_ids: dict[tuple[int | str, str], int | str]
+) -> None:
+    """Raises `Rejected` unless `client_id` (given, not null) is a well-formed client order id
+    that `user` has not used on an accepted order. A string is taken as it is: `"1"` and `1`
+    are not the same client order id (the second is not one at all)."""
+    if client_id.__class__ is not str or not client_id or len(client_id) > CLIENT_ORDER_ID_MAX:
+        raise Rejected("invalid_client_order_id")
+    if (user, client_id) in client_ids:
+        raise Rejected("duplicate_client_order_id")
 
 
 def rejected_order(
@@ -83,13 +108,28 @@ def checked_order(
             raise Rejected("invalid_tif")
 
     quantity = get("quantity")
-    lots = market.lots_memo.get(quantity) if quantity.__class__ is str else None
-    if lots is None:
-        lots = market.lots_of_text(quantity)
-    if lots <= 0:
-        raise Rejected("invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
-    if lots < market.min_lots:
-        raise Rejected("min_qty")
+    quote = get("quote_quantity")
+    if quote is None:
+        lots = market.lots_memo.get(quantity) if quantity.__class__ is str else None
+        if lots is None:
+            lots = market.lots_of_text(quantity)
+        if lots <= 0:
+            raise Rejected("invalid_quantity" if lots == NOT_POSITIVE else "lot_size")
+        if lots < market.min_lots:
+            raise Rejected("min_qty")
+    else:
+        # the combination before the value (as rule 10 does, SPEC.md §9.9)
+        if (
+            order_type is not MARKET
+            or side is not BUY
+            or quantity is not None
+            or (tif is not None and tif is not IOC)
+        ):
+            raise Rejected("invalid_combination")
+        budget = quote_budget(market, quote)
+        if budget.__class__ is str:
+            raise Rejected(budget)
+        lots = 0  # the quantity is what it buys (quote_orders.py)
 
     priced = order_type in PRICED_TYPES
     price = get("price")
@@ -151,6 +191,23 @@ def checked_order(
 
     if priced and price * lots < market.min_notional_units:
         raise Rejected("min_notional")
+    if quote is not None:
+        return QuoteOrder(
+            order_id,
+            user,
+            market,
+            side,
+            order_type,
+            tif,
+            price,
+            trigger,
+            lots,
+            display,
+            stp,
+            post_only,
+            expire_at,
+            quote_left=budget,
+        )
     return Order(
         order_id,
         user,

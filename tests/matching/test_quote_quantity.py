@@ -168,7 +168,7 @@ def test_icebergs_show_slices_to_a_quote_order_as_to_any_taker():
         ["0.500", "1"],
     ]
     assert r.status(3) == "filled,2.000,"
-    assert r.book == ["BTC-USDT,sell,100.00,1,0.500,0.500"]
+    assert r.book == ["BTC-USDT,sell,100.00,1,0.500,1.000"]  # 1.000 left, a slice showing
 
 
 def test_the_taker_never_rests_and_triggers_fire_after_it():
