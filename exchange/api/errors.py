@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -112,6 +113,12 @@ def as_api_error(exc: Exception) -> ApiError:
             status=429,
             headers={"Retry-After": str(wait)},
         )
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError("payload_too_large", "The request body is too large.", status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return ApiError("bad_request", "The request could not be understood.")
+    if isinstance(exc, PermissionDenied):
+        return ApiError("permission_denied", "Not allowed.", status=403)
     if isinstance(exc, exceptions.APIException):
         return ApiError(exc.default_code, str(exc.detail), status=exc.status_code)
     log.exception("unexpected error in an API view", exc_info=exc)

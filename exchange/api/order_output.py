@@ -82,13 +82,15 @@ def order_from_reply(command: dict, event: dict, trades: list[dict], market: Mar
     return _with_fills(body, fills, places(market.tick_size))
 
 
-def fill_from_row(trade: Trade, order_id: int, price_places: int, lot_places: int) -> dict:
+def fill_from_row(
+    trade: Trade, order_id: int, price_places: int, lot_places: int, fee_places: int
+) -> dict:
     maker = trade.maker_order_id == order_id
     return {
         "trade_id": trade.id,
         "price": fixed(trade.price, price_places),
         "quantity": fixed(trade.quantity, lot_places),
-        "fee": plain(trade.maker_fee if maker else trade.taker_fee),
+        "fee": fixed(trade.maker_fee if maker else trade.taker_fee, fee_places),
         "fee_asset": trade.fee_asset,
         "liquidity": "maker" if maker else "taker",
         "time": iso_time(trade.executed_at),
@@ -100,7 +102,7 @@ def order_from_row(order: Order, trades: list[Trade]) -> dict:
     market = order.market
     price_places, lot_places = places(market.tick_size), places(market.lot_size)
     fills = [
-        fill_from_row(trade, order.id, price_places, lot_places)
+        fill_from_row(trade, order.id, price_places, lot_places, market.quote_precision)
         for trade in sorted(trades, key=lambda trade: trade.id)
         if order.id in (trade.maker_order_id, trade.taker_order_id)
     ]

@@ -11,7 +11,10 @@ COMMON = {
     "401": "Credentials given but not valid (or required and missing).",
     "429": "Rate limited; see Retry-After.",
 }
-UNSAFE = {"403": "Not allowed (a read-only key, or a failed CSRF check)."}
+UNSAFE = {
+    "403": "Not allowed (a read-only key, or a failed CSRF check).",
+    "413": "The request body is too large.",
+}
 
 
 def add_common_errors(result: dict, generator, request, public) -> dict:

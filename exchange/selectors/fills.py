@@ -6,7 +6,6 @@ from django.db.models import Q
 
 from exchange.api.formatting import fixed, iso_time, places
 from exchange.models import Trade
-from exchange.models.fields import plain
 from exchange.selectors.orders import decode_cursor, encode_cursor
 
 
@@ -21,7 +20,7 @@ def _fill(trade: Trade, liquidity: str) -> dict:
         "side": side,
         "price": fixed(trade.price, places(market.tick_size)),
         "quantity": fixed(trade.quantity, places(market.lot_size)),
-        "fee": plain(trade.maker_fee if maker else trade.taker_fee),
+        "fee": fixed(trade.maker_fee if maker else trade.taker_fee, market.quote_precision),
         "fee_asset": trade.fee_asset,
         "liquidity": liquidity,
         "time": iso_time(trade.executed_at),

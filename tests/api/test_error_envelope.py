@@ -101,3 +101,11 @@ def test_a_missing_symbol_is_invalid_field(maker_client, market) -> None:
     response = maker_client.post("/api/v1/orders", body)
 
     assert (error_of(response)["code"], error_of(response)["field"]) == ("invalid_field", "symbol")
+
+
+def test_a_body_over_the_size_limit_is_413_not_a_crash(maker_client, market, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = maker_client.post("/api/v1/orders", {**GOOD, "client_order_id": "x" * 2000})
+
+    assert (response.status_code, error_of(response)["code"]) == (413, "payload_too_large")

@@ -29,7 +29,7 @@ def test_an_order_is_read_back_with_its_fills(matcher, maker_client, taker_clien
         "0.600",
     )
     assert [(f["price"], f["quantity"], f["liquidity"], f["fee"]) for f in body["fills"]] == [
-        ("100.00", "0.400", "maker", "0.04")
+        ("100.00", "0.400", "maker", "0.04000000")
     ]
     assert body["avg_price"] == "100.0000000000"
 
