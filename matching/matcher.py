@@ -19,7 +19,7 @@ from pathlib import Path
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
-from matching import config_sync, protocol
+from matching import config_sync, funds_sync, protocol
 from matching.book_feed import BookFeed
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
@@ -74,6 +74,7 @@ class Matcher:
         self.stats = Stats()
         self.book_feed = BookFeed()
         self.refused_versions: set[tuple[str, int]] = set()
+        self.sent_transfers: set[str] = set()
         self.ready = asyncio.Event()
         self.engine: Engine | None = None
         self.writer: JournalWriter | None = None
@@ -254,6 +255,8 @@ class Matcher:
             ]
         if op == "status":
             return [(None, command, [self._status()])]
+        if op == "balances":
+            return [(None, command, [funds_sync.balances_report(self.engine)])]
         if op == "snapshot":
             self._snapshot_asked = True
             return [(None, command, [self._status()])]
@@ -328,6 +331,8 @@ class Matcher:
                     kind = event["kind"]
                     if kind == ORDER and event["symbol"] is not None:
                         users.setdefault(event["user"], []).append(event)
+                    elif kind == "balance" and not str(event["user"]).startswith("@"):
+                        users.setdefault(event["user"], []).append(event)
                     elif kind == TRADE:
                         trades.setdefault(event["symbol"], []).append(event)
                         users.setdefault(event["maker_user"], []).append(event)
@@ -387,14 +392,17 @@ class Matcher:
 
     # ---- configuration and heartbeat --------------------------------------------------------
 
-    def _desired_config(self) -> tuple[dict, dict]:
-        return config_sync.desired_markets(self.shard), config_sync.desired_fees()
+    def _desired_config(self) -> tuple[dict, dict, list[dict]]:
+        transfers = funds_sync.pending_transfers() if self.shard == funds_sync.FUNDS_SHARD else []
+        return config_sync.desired_markets(self.shard), config_sync.desired_fees(), transfers
 
-    def _config_commands(self, desired: tuple[dict, dict]) -> list[dict]:
-        markets, fees = desired
-        return config_sync.market_commands(
-            self.engine, markets, self.refused_versions
-        ) + config_sync.fee_commands(self.engine, fees)
+    def _config_commands(self, desired: tuple[dict, dict, list[dict]]) -> list[dict]:
+        markets, fees, transfers = desired
+        return (
+            funds_sync.funds_commands(self.engine, transfers, self.sent_transfers)
+            + config_sync.market_commands(self.engine, markets, self.refused_versions)
+            + config_sync.fee_commands(self.engine, fees)
+        )
 
     async def _sync_config(self, desired: tuple[dict, dict]) -> None:
         now = protocol.now_ms()

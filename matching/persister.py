@@ -19,12 +19,15 @@ from decimal import Decimal
 
 from django.db import close_old_connections, connection, transaction
 
+from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
 from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
 
 log = logging.getLogger(__name__)
 
 ORDER_STATE_FIELDS = ["status", "quantity", "filled_quantity", "updated_at", "last_seq"]
+BALANCE_FIELDS = ["available", "locked", "last_seq"]
+TRANSFER_OPS = ("credit", "debit")
 _STOP = object()
 
 
@@ -80,6 +83,9 @@ def write_items(shard_state_id: int, items: list[Item]) -> int:
     changed: dict[int, Order] = {}
     history: list[OrderEvent] = []
     trades: list[Trade] = []
+    ledger: list[LedgerEntry] = []
+    balances: dict[tuple[str, str], Balance] = {}
+    transfers: dict[str, tuple[str, str, int]] = {}
     for item in items:
         at = moment(item.ts)
         placed_id = item.command.get("id") if item.command.get("op") == "new" else None
@@ -111,6 +117,13 @@ def write_items(shard_state_id: int, items: list[Item]) -> int:
                 )
             elif kind == "trade":
                 trades.append(_trade(event, item.seq))
+            elif kind == "posting":
+                ledger.append(_ledger_entry(event, item.seq, position, at))
+            elif kind == "balance":
+                balance = _balance(event, item.seq)
+                balances[(balance.account, balance.asset)] = balance
+        if item.command.get("op") in TRANSFER_OPS:
+            transfers[str(item.command.get("transfer_id"))] = _transfer_outcome(item)
     last_seq = items[-1].seq
     with transaction.atomic():
         if created:
@@ -124,6 +137,19 @@ def write_items(shard_state_id: int, items: list[Item]) -> int:
             Order.objects.bulk_update(changed.values(), ORDER_STATE_FIELDS, batch_size=500)
         OrderEvent.objects.bulk_create(history, ignore_conflicts=True)
         Trade.objects.bulk_create(trades, ignore_conflicts=True)
+        LedgerEntry.objects.bulk_create(ledger, ignore_conflicts=True)
+        if balances:
+            Balance.objects.bulk_create(
+                balances.values(),
+                update_conflicts=True,
+                unique_fields=["account", "asset"],
+                update_fields=BALANCE_FIELDS,
+            )
+        for transfer_id, (status, reason, seq) in transfers.items():
+            # only a pending transfer changes: a repeat refused as a duplicate leaves it done
+            Transfer.objects.filter(transfer_id=transfer_id, status=Transfer.Status.PENDING).update(
+                status=status, reason=reason, seq=seq, done_at=moment(items[-1].ts)
+            )
         MatcherState.objects.filter(pk=shard_state_id, persisted_seq__lt=last_seq).update(
             persisted_seq=last_seq
         )
@@ -147,6 +173,46 @@ def _trade(event: dict, seq: int) -> Trade:
         fee_asset=event["fee_asset"],
         executed_at=moment(event["ts"]),
     )
+
+
+def _ledger_entry(event: dict, seq: int, position: int, at: datetime) -> LedgerEntry:
+    transfer_id = event.get("transfer_id")
+    return LedgerEntry(
+        seq=seq,
+        position=position,
+        asset=event["asset"],
+        from_account=str(event["from_account"]),
+        from_bucket=event["from_bucket"],
+        to_account=str(event["to_account"]),
+        to_bucket=event["to_bucket"],
+        amount=Decimal(event["amount"]),
+        reason=event["reason"],
+        order_id=event.get("order_id"),
+        trade_id=event.get("trade_id"),
+        transfer_id=None if transfer_id is None else str(transfer_id),
+        at=at,
+    )
+
+
+def _balance(event: dict, seq: int) -> Balance:
+    account = str(event["user"])
+    return Balance(
+        account=account,
+        user_id=int(account) if account.isdigit() else None,
+        asset=event["asset"],
+        available=Decimal(event["available"]),
+        locked=Decimal(event["locked"]),
+        last_seq=seq,
+    )
+
+
+def _transfer_outcome(item: Item) -> tuple[str, str, int]:
+    """(status, reason, seq) of a credit or debit command: done if it moved funds."""
+    for event in item.events:
+        if event["kind"] == "posting":
+            return Transfer.Status.DONE, "", item.seq
+    refusal = next((e for e in item.events if e["kind"] == "refused"), None)
+    return Transfer.Status.REFUSED, refusal["reason"] if refusal else "unknown", item.seq
 
 
 class Persister:

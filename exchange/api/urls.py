@@ -16,6 +16,7 @@ urlpatterns = [
     path("trades/<str:symbol>", market_data.TradesView.as_view(), name="trades"),
     path("candles/<str:symbol>", market_data.CandlesView.as_view(), name="candles"),
     path("ticker/<str:symbol>", market_data.TickerView.as_view(), name="ticker"),
+    path("account/balances", account.BalancesView.as_view(), name="account-balances"),
     path("account/trades", account.FillsView.as_view(), name="account-trades"),
     path("account/fees", account.FeesView.as_view(), name="account-fees"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

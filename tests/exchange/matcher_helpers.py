@@ -34,12 +34,33 @@ def traders(production_like) -> tuple:
     return users.create_user("maker"), users.create_user("taker")
 
 
+# What each trader is given when the matcher starts: enough for any test's orders.
+TRADER_FUNDS = {"USDT": "1000000000", "BTC": "1000000"}
+
+
 @pytest.fixture
 def matcher(tmp_path, market, traders):
     process = start_matcher(tmp_path / "data")
     wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
+    for trader in traders:
+        fund(trader, TRADER_FUNDS)
     yield process
     process.stop()
+
+
+def fund(user, amounts: dict[str, str]) -> None:
+    """Deposits `amounts` for `user` straight through the matcher (the tests' bank)."""
+    for asset, amount in amounts.items():
+        reply = client.call_sync(
+            {
+                "op": "credit",
+                "transfer_id": f"fund-{user.pk}-{asset}-{amount}",
+                "user": user.pk,
+                "asset": asset,
+                "amount": amount,
+            }  # fmt: skip
+        )
+        assert not [e for e in reply["events"] if e["kind"] == "refused"], reply
 
 
 def status() -> dict:

@@ -1,4 +1,4 @@
-"""The user's own account: fills and fee tier (balances come with funds, issue 6)."""
+"""The user's own account: balances, fills and fee tier."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Balance
 from exchange.api.errors import ApiError
 from exchange.api.permissions import IsTrader
 from exchange.api.serializers.errors import error_responses
 from exchange.models import Market
+from exchange.models.fields import plain
 from exchange.models.market import canonical_symbol
 from exchange.selectors.fills import fills_list
 from exchange.selectors.orders import parse_limit
@@ -86,3 +88,31 @@ class FeesView(APIView):
     )
     def get(self, request) -> Response:
         return Response(fee_rates_get(request.user.pk))
+
+
+class BalancesView(APIView):
+    permission_classes = [IsTrader]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Balance",
+                {
+                    "asset": serializers.CharField(),
+                    "available": serializers.CharField(),
+                    "locked": serializers.CharField(),
+                },
+                many=True,
+            ),
+            **error_responses(401, 429),
+        }
+    )
+    def get(self, request) -> Response:
+        """API.md writes this one as a bare list (not `{"results", "next"}`): one row an asset."""
+        rows = Balance.objects.filter(account=str(request.user.pk)).order_by("asset")
+        return Response(
+            [
+                {"asset": row.asset, "available": plain(row.available), "locked": plain(row.locked)}
+                for row in rows
+            ]
+        )

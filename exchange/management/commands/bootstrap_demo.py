@@ -1,4 +1,5 @@
-"""`manage.py bootstrap_demo`: demo markets, fee tiers, users with API keys; safe to run twice.
+"""`manage.py bootstrap_demo`: demo markets, fee tiers, users with funds and API keys; safe to
+run twice.
 
 A running matcher picks the markets and fees up within a second (it compares its
 configuration with the database's), in both the embedded and the production mode.
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.api_keys import api_key_create
+from accounts.transfers import transfer_request
 from exchange.models import Market
 from fees.models import FeeTier
 
@@ -29,6 +31,8 @@ TIERS = [
     ("VIP 2", "10000000", "-0.0001", "0.0015"),
 ]
 DEMO_USERS = ["alice", "bob"]
+# Each demo user's first deposit; fixed transfer ids make a second run change nothing.
+DEMO_FUNDS = [("USDT", "100000"), ("BTC", "2"), ("ETH", "20")]
 
 
 class Command(BaseCommand):
@@ -66,6 +70,19 @@ class Command(BaseCommand):
                     self.stdout.write(f"user {username}: created, password {password}")
                 else:
                     self.stdout.write(f"user {username}: exists")
+                for asset, amount in DEMO_FUNDS:
+                    transfer_request(
+                        user=user,
+                        kind="credit",
+                        asset=asset,
+                        amount=amount,
+                        transfer_id=f"demo-{username}-{asset}",
+                    )
+                self.stdout.write(
+                    f"user {username}: funded with "
+                    + ", ".join(f"{amount} {asset}" for asset, amount in DEMO_FUNDS)
+                    + " (the matcher takes the deposits in when it runs)"
+                )
                 if not user.api_keys.exists():
                     api_key, secret = api_key_create(user=user, name="demo")
                     self.stdout.write(
