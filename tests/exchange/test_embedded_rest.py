@@ -1,6 +1,6 @@
 """The embedded exchange (SQLite, in-memory layer, one process) takes signed orders over REST:
-a key made by `create_api_key` from another shell while it runs works at once, orders
-match, and the health check says ok."""
+a key made by `create_api_key` and deposits made by `credit` from another shell while it
+runs work at once (within a second), orders match and settle, and the health check says ok."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def _request(base: str, method: str, path: str, key: dict | None = None, body: d
         return error.code, json.loads(error.read())
 
 
-def _create_api_key(user: str, env: dict) -> dict:
-    command = [sys.executable, str(ROOT / "manage.py"), "create_api_key", user]
+def _manage_json(env: dict, *args: str) -> dict:
+    command = [sys.executable, str(ROOT / "manage.py"), *args]
     result = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd="/")
     return json.loads(result.stdout)
 
@@ -46,7 +46,15 @@ def test_the_embedded_exchange_matches_signed_rest_orders(tmp_path) -> None:
     exchange = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")
     try:
         exchange.wait_ready()
-        seller, buyer = _create_api_key("seller", env), _create_api_key("buyer", env)
+        seller = _manage_json(env, "create_api_key", "seller")
+        buyer = _manage_json(env, "create_api_key", "buyer")
+        started = time.monotonic()
+        deposits = [
+            _manage_json(env, "credit", "seller", "BTC", "1"),
+            _manage_json(env, "credit", "buyer", "USDT", "1000"),
+        ]
+        assert [deposit["status"] for deposit in deposits] == ["done", "done"]
+        assert time.monotonic() - started < 10  # each within about a second of the poll
         order = {"symbol": "BTC-USDT", "type": "limit", "price": "50000", "quantity": "0.01"}
         deadline = time.monotonic() + 20
         while True:  # the matcher takes the demo markets from the database within a second
@@ -58,9 +66,16 @@ def test_the_embedded_exchange_matches_signed_rest_orders(tmp_path) -> None:
             time.sleep(0.3)
         status, buy = _request(base, "POST", "/api/v1/orders", buyer, {**order, "side": "buy"})
         health_status, health = _request(base, "GET", "/api/v1/health")
+        time.sleep(1)  # the persister writes the balances a moment later
+        _, buyer_balances = _request(base, "GET", "/api/v1/account/balances", buyer)
 
         assert (sell["status"], status, buy["status"]) == ("new", 201, "filled"), exchange.output
         assert buy["fills"][0]["price"] == "50000.00"
+        # 500 for 0.01 BTC at 50000, and the Base tier's taker fee of 0.2 % on it
+        assert {row["asset"]: row["available"] for row in buyer_balances} == {
+            "BTC": "0.01",
+            "USDT": "499",
+        }
         assert (health_status, health["status"], health["matcher"]["up"]) == (200, "ok", True)
         assert exchange.terminate() == 0
     finally:

@@ -1,22 +1,25 @@
 """The matcher killed with kill -9 in the middle of a stream of orders, then restarted:
 every acknowledged order and trade survives, the database holds each exactly once and agrees
-with the journal, and no command executes past its deadline."""
+with the journal, balances come back exactly (matcher, ledger and balance rows agree with a
+full replay of the journal), and no command executes past its deadline."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from datetime import UTC
+from decimal import Decimal
 
 import pytest
 from asgiref.sync import async_to_sync
 
+from accounts.models import Balance, LedgerEntry
 from exchange.models import MatcherState, Order, Trade
 from matching import client
 from matching.matcher import shard_dirs
 from matching.protocol import now_ms
 from matching.recovery import recover
-from tests.exchange.matcher_helpers import status, wait_for
+from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, status, wait_for
 from tests.exchange.processes import start_matcher
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -80,10 +83,35 @@ def _journal_history(data_dir) -> tuple[dict, set, dict]:
     return statuses, trades, recovered.engine
 
 
+def _non_zero(pairs) -> dict:
+    return {key: value for key, value in pairs if value != (0, 0)}
+
+
+def _ledger_balances() -> dict:
+    """Every account's balances summed from the double-entry ledger."""
+    totals: dict = {}
+    for entry in LedgerEntry.objects.all():
+        for account, bucket, sign in (
+            (entry.from_account, entry.from_bucket, -1),
+            (entry.to_account, entry.to_bucket, 1),
+        ):
+            if account == "@external":
+                continue
+            available, locked = totals.get((account, entry.asset), (Decimal(0), Decimal(0)))
+            if bucket == "available":
+                available += sign * entry.amount
+            else:
+                locked += sign * entry.amount
+            totals[(account, entry.asset)] = (available, locked)
+    return totals
+
+
 def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market, traders) -> None:
     data_dir = tmp_path / "data"
     matcher = start_matcher(data_dir)
     wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
+    for trader in traders:
+        fund(trader, TRADER_FUNDS)
     acked: dict = {}
     deadlines: dict = {}
     killed = threading.Event()
@@ -102,6 +130,7 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market,
             lambda: MatcherState.objects.get(shard="").persisted_seq >= last_seq,
             "the database catches up",
         )
+        reported = client.call_sync({"op": "balances"})["events"][0]
         assert restarted.terminate() == 0
     finally:
         restarted.stop()
@@ -125,6 +154,24 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market,
         Order.objects.filter(status__in=["new", "partially_filled"]).values_list("id", flat=True)
     )
     assert open_ids == set(engine.live)
+    # balances: the restarted matcher, a full replay, the ledger and the balance rows agree
+    replayed = _non_zero(
+        ((str(account), asset), (Decimal(available).scaleb(-18), Decimal(locked).scaleb(-18)))
+        for account, asset, available, locked in engine.all_balances()
+    )
+    assert (
+        _non_zero(
+            ((account, asset), (Decimal(available), Decimal(locked)))
+            for account, asset, available, locked in reported["balances"]
+        )
+        == replayed
+    )
+    assert any(account == "@fees" for account, _ in replayed)  # trades happened and paid fees
+    assert (
+        _non_zero(((b.account, b.asset), (b.available, b.locked)) for b in Balance.objects.all())
+        == replayed
+    )
+    assert _non_zero(_ledger_balances().items()) == replayed
     # no order was executed after its caller's deadline
     for order in Order.objects.all():
         executed_ms = int(order.created_at.astimezone(UTC).timestamp() * 1000)
