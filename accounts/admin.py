@@ -1,10 +1,19 @@
-"""Admin of accounts: users, and API keys (the secret is shown once, when a key is made)."""
+"""Admin of accounts: users, API keys (the secret is shown once, when a key is made), and
+funds: balances and the ledger to read, transfers to ask for, reconciliation alerts to
+resolve. Balances change only through the matcher, so nothing here edits one directly."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.api_keys import api_key_create, api_key_revoke
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, Balance, LedgerEntry, ReconciliationAlert, Transfer, User
+from accounts.reconciliation import alerts_resolve
+from accounts.transfers import TransferError, transfer_request
 
 admin.site.register(User, UserAdmin)
 
@@ -44,3 +53,124 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the persister writes from the matcher's events: to look at, never to edit."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Balance)
+class BalanceAdmin(ReadOnlyAdmin):
+    list_display = ["account", "user", "asset", "available", "locked", "last_seq"]
+    list_filter = ["asset"]
+    search_fields = ["=account", "=asset", "user__username"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "seq", "position", "reason", "asset", "amount", "from_account", "from_bucket",
+        "to_account", "to_bucket", "transfer_id", "at",
+    ]  # fmt: skip
+    list_filter = ["reason", "asset"]
+    # exact matches: the ledger is the largest table, and these are ids, not prose
+    search_fields = ["=from_account", "=to_account", "=asset", "=transfer_id"]
+
+
+class TransferForm(forms.ModelForm):
+    """A credit or debit to ask the matcher for; `transfer_request` validates and records it,
+    and its refusal is shown as a form error."""
+
+    amount = forms.CharField(max_length=64)
+    transfer_id = forms.CharField(
+        max_length=64, required=False, help_text="Left blank, a new id is generated."
+    )
+
+    class Meta:
+        model = Transfer
+        fields = ["user", "kind", "asset"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        transfer_id = data.get("transfer_id") or None
+        if transfer_id and Transfer.objects.filter(transfer_id=transfer_id).exists():
+            # transfer_request would hand back the old one: an id means one transfer
+            raise forms.ValidationError(f"A transfer with id {transfer_id!r} exists already.")
+        try:
+            # recorded here, the last step of validation, so its TransferError is a form error
+            self.transfer = transfer_request(
+                user=data["user"],
+                kind=data["kind"],
+                asset=data["asset"],
+                amount=data["amount"],
+                transfer_id=transfer_id,
+            )
+        except TransferError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    """The add form credits or debits a user; a transfer once asked for is never edited."""
+
+    form = TransferForm
+    list_display = [
+        "transfer_id", "user", "kind", "asset", "amount", "status", "reason", "seq",
+        "created_at", "done_at",
+    ]  # fmt: skip
+    list_filter = ["status", "kind", "asset"]
+    search_fields = ["=transfer_id", "user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        created = form.transfer
+        for field in Transfer._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"Transfer {created.transfer_id} asked for: the matcher carries it out within a "
+            "second if it runs (its status shows the outcome).",
+        )
+
+
+@admin.register(ReconciliationAlert)
+class ReconciliationAlertAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at", "account", "asset", "seq", "matcher_available", "ledger_available",
+        "matcher_locked", "ledger_locked", "resolved",
+    ]  # fmt: skip
+    list_filter = ["resolved", "asset", "created_at"]
+    search_fields = ["=account", "=asset"]
+    readonly_fields = [
+        "account", "asset", "seq", "matcher_available", "matcher_locked", "ledger_available",
+        "ledger_locked", "detail", "created_at",
+    ]  # fmt: skip
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Mark the selected alerts resolved", permissions=["change"])
+    def mark_resolved(self, request, queryset) -> None:
+        count = alerts_resolve(alerts=queryset)
+        self.message_user(request, f"{count} alert(s) marked resolved.")

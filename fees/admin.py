@@ -1,4 +1,5 @@
-"""Admin of fee tiers and per-user overrides.
+"""Admin of fee tiers, per-user overrides, and the tiers users' volumes earned (read-only:
+the daily recompute, fees/tiers.py, owns those).
 
 No matcher call is needed: the matcher syncs its fee rates from the database every second.
 Every save keeps the exchange from paying out more than it takes on any trade: the lowest
@@ -15,7 +16,7 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
-from fees.models import FeeOverride, FeeTier
+from fees.models import FeeOverride, FeeTier, UserTier
 
 SYNC_NOTE = "The matcher applies this within a second of saving (it syncs fees from the database)."
 NEGATIVE_SUM = (
@@ -86,3 +87,23 @@ class FeeOverrideAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username", "note")
     autocomplete_fields = ("user",)
+
+
+@admin.register(UserTier)
+class UserTierAdmin(admin.ModelAdmin):
+    """Who is above the lowest tier, by the last recompute. Editing a row would be undone by
+    the next one: a user's own rates are an override."""
+
+    list_display = ("user", "tier", "volume_30d", "updated_at")
+    list_filter = ("tier",)
+    list_select_related = ("user", "tier")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from exchange.models.fields import decimal_field
+
 RATE_OPTIONS = {"max_digits": 12, "decimal_places": 8}
 
 
@@ -43,3 +45,23 @@ class FeeOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.maker_rate}/{self.taker_rate})"
+
+
+class UserTier(models.Model):
+    """The tier a user's 30-day quote volume earned, when above the lowest (everyone else's
+    default needs no row). Written by `fees.tiers.tiers_recompute`, daily; read by the
+    matcher's fee sync, so a change here reaches the engine within a second."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fee_tier"
+    )
+    # Deleting a tier drops its users to the lowest tier until the next recompute.
+    tier = models.ForeignKey(FeeTier, on_delete=models.CASCADE, related_name="user_tiers")
+    volume_30d = decimal_field(help_text="The 30-day quote volume the tier was chosen by.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-volume_30d"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.tier.name}"

@@ -1,9 +1,9 @@
-"""A user's fee tier and rates as the matcher applies them (matching/config_sync.py sends
-everyone the lowest tier, and each override), with their 30-day quote volume."""
+"""A user's fee tier and rates as the matcher applies them (matching/config_sync.py: an
+override, else the tier their volume earned, else the lowest tier), and 30-day volumes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
@@ -14,17 +14,34 @@ from exchange.models.fields import plain
 from fees.models import FeeOverride, FeeTier
 
 DEFAULT_RATES = (Decimal("0.001"), Decimal("0.002"))  # SPEC.md §1, when no tier exists
+WINDOW = timedelta(days=30)
+SIDES = ("maker_user", "taker_user")
+
+
+def _notional() -> ExpressionWrapper:
+    return ExpressionWrapper(F("price") * F("quantity"), output_field=DecimalField())
 
 
 def volume_30d(user_id: int) -> Decimal:
     """The quote volume of the user's trades (as maker or taker) over the last 30 days."""
-    since = timezone.now() - timedelta(days=30)
-    notional = ExpressionWrapper(F("price") * F("quantity"), output_field=DecimalField())
-    trades = Trade.objects.filter(executed_at__gte=since)
+    trades = Trade.objects.filter(executed_at__gte=timezone.now() - WINDOW)
     total = Decimal(0)
-    for side in ("maker_user", "taker_user"):
-        total += trades.filter(**{side: user_id}).aggregate(v=Sum(notional))["v"] or 0
+    for side in SIDES:
+        total += trades.filter(**{side: user_id}).aggregate(v=Sum(_notional()))["v"] or 0
     return total
+
+
+def volumes_30d(*, now: datetime) -> dict[int, Decimal]:
+    """Every trading user's quote volume over the 30 days up to `now`: one grouped aggregate
+    per side, so the cost does not grow with a query per user."""
+    trades = Trade.objects.filter(executed_at__gte=now - WINDOW, executed_at__lte=now)
+    volumes: dict[int, Decimal] = {}
+    for side in SIDES:
+        # order_by(): the model's default ordering must not enter the GROUP BY
+        rows = trades.order_by().values(side).annotate(v=Sum(_notional()))
+        for row in rows:
+            volumes[row[side]] = volumes.get(row[side], Decimal(0)) + (row["v"] or 0)
+    return volumes
 
 
 def fee_rates_get(user_id: int) -> dict:
@@ -33,9 +50,12 @@ def fee_rates_get(user_id: int) -> dict:
     if override is not None:
         tier, maker, taker = "override", override.maker_rate, override.taker_rate
     else:
-        base = FeeTier.objects.order_by("min_volume_30d").first()
-        tier = base.name if base else "default"
-        maker, taker = (base.maker_rate, base.taker_rate) if base else DEFAULT_RATES
+        chosen = (
+            FeeTier.objects.filter(user_tiers__user_id=user_id).first()
+            or FeeTier.objects.order_by("min_volume_30d").first()
+        )
+        tier = chosen.name if chosen else "default"
+        maker, taker = (chosen.maker_rate, chosen.taker_rate) if chosen else DEFAULT_RATES
     return {
         "tier": tier,
         "maker_rate": plain(maker),

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from exchange.models import Market
 from exchange.models.fields import plain
-from fees.models import FeeOverride, FeeTier
+from fees.models import FeeOverride, FeeTier, UserTier
 from matching.engine import Engine
 from matching.engine.fees import ANY_USER
 
@@ -27,11 +27,17 @@ def desired_markets(shard: str) -> dict[str, dict]:
 
 
 def desired_fees() -> dict[object, tuple[str, str]]:
-    """Rates by user id, `*` for everyone else: the lowest tier, and each override."""
+    """Rates by user id, `*` for everyone else: the lowest tier for everyone, the tier each
+    user's volume earned (fees/tiers.py), and each override, which wins over a tier."""
     base = FeeTier.objects.order_by("min_volume_30d").first()
     rates: dict[object, tuple[str, str]] = {
         ANY_USER: (plain(base.maker_rate), plain(base.taker_rate)) if base else DEFAULT_RATES
     }
+    earned = UserTier.objects.order_by().values_list(
+        "user_id", "tier__maker_rate", "tier__taker_rate"
+    )
+    for user_id, maker, taker in earned:
+        rates[user_id] = (plain(maker), plain(taker))
     for override in FeeOverride.objects.all():
         rates[override.user_id] = (plain(override.maker_rate), plain(override.taker_rate))
     return rates

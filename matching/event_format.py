@@ -1,16 +1,18 @@
 """The engine's events as JSON-ready dicts with decimal strings: what replies, group messages
-and the persister carry. Integer ticks and lots become decimals of the event's market here."""
+and the persister carry. Integer ticks and lots become decimals of the event's market here,
+and amounts of funds (units of 10**-18) plain decimals of their asset (`risk.amount_text`)."""
 
 from __future__ import annotations
 
 from matching.engine import Engine
-from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
+from matching.engine.events import BALANCE, CONFIGURED, ORDER, POSTING, REFUSED, TRADE
+from matching.engine.risk import amount_text
 from matching.engine.units import format_units
 
 
 def event_dict(engine: Engine, event: tuple, id_base: int = 0) -> dict:
-    """One engine event as a dict. Trade ids get the shard's `id_base` (order ids have it
-    already: the matcher stamps them)."""
+    """One engine event as a dict. Trade ids (of trades and postings) get the shard's
+    `id_base` (order ids have it already: the matcher stamps them)."""
     kind = event[0]
     if kind is ORDER:
         return _order(engine, event)
@@ -20,6 +22,17 @@ def event_dict(engine: Engine, event: tuple, id_base: int = 0) -> dict:
         return {"kind": REFUSED, "op": event[1], "ref": event[2], "reason": event[4]}
     if kind is CONFIGURED:
         return {"kind": CONFIGURED, "op": event[1], "ref": event[2]}
+    if kind is POSTING:
+        return _posting(event, id_base)
+    if kind is BALANCE:
+        _, user, asset, available, locked = event
+        return {
+            "kind": BALANCE,
+            "user": user,
+            "asset": asset,
+            "available": amount_text(available),
+            "locked": amount_text(locked),
+        }
     raise ValueError(f"unknown event kind {kind!r}")
 
 
@@ -87,4 +100,33 @@ def _trade(engine: Engine, event: tuple, id_base: int) -> dict:
         "maker_user": maker_user,
         "taker_user": taker_user,
         "ts": ts,
+    }
+
+
+def _posting(event: tuple, id_base: int) -> dict:
+    (
+        _,
+        asset,
+        from_account,
+        from_bucket,
+        to_account,
+        to_bucket,
+        amount,
+        reason,
+        order_id,
+        trade_id,
+        transfer_id,
+    ) = event
+    return {
+        "kind": POSTING,
+        "asset": asset,
+        "from_account": from_account,
+        "from_bucket": from_bucket,
+        "to_account": to_account,
+        "to_bucket": to_bucket,
+        "amount": amount_text(amount),
+        "reason": reason,
+        "order_id": order_id,
+        "trade_id": None if trade_id is None else id_base + trade_id,
+        "transfer_id": transfer_id,
     }

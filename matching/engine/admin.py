@@ -17,6 +17,7 @@ applied (`invalid_version` otherwise).
 3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`.
 4. `invalid_tick_size`, `invalid_lot_size`, `invalid_min_qty`, `invalid_min_notional` — as
    for a `symbol` line (the merged definition must make a market).
+   With funds on (risk.py), `invalid_precision` when tick places + lot places exceed 18.
 5. `would_strand_orders` — a live order of the market (resting or waiting) has a price or
    trigger price off the new tick grid, or a quantity, remaining, visible, filled or display
    quantity off the new lot grid.
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from .domain import Order
 from .market import MARKET_STATUSES, Market, MarketSpecError
+from .risk import exact_enough
 from .units import pow10
 
 if TYPE_CHECKING:
@@ -85,7 +87,10 @@ def configure_market(engine: Engine, cmd: dict) -> None:
         if value is not None:
             spec[field] = value
     if spec != market.spec:
-        market = _rebuilt(market, Market(spec))
+        rebuilt = Market(spec)
+        if engine.funds is not None and not exact_enough(rebuilt):
+            raise MarketSpecError("invalid_precision")  # funds need exact notionals (risk.py)
+        market = _rebuilt(market, rebuilt)
         engine.markets[symbol] = market  # same key: definition order is kept
     market.status, market.version = status, version
 

@@ -69,6 +69,8 @@ class Order:
     not resting); `filled` what traded.
     `placed` is the placement sequence (trigger and expiry order); `priority` the time
     priority taken when the order joined the book (or was activated).
+    `hold_left` is what the order still holds of its user's funds (risk.py), in units of
+    `10**-18` of the asset it pays with; always 0 while funds are off.
     """
 
     __slots__ = (
@@ -92,6 +94,7 @@ class Order:
         "placed",
         "priority",
         "reason",
+        "hold_left",
         "level",
         "prev",
         "next",
@@ -133,6 +136,7 @@ class Order:
         self.placed = 0
         self.priority = 0
         self.reason = ""
+        self.hold_left = 0
         self.level = None
         self.prev = None
         self.next = None

@@ -18,7 +18,6 @@ from .domain import (
     FILLED,
     FOK,
     IOC,
-    LIVE_STATUSES,
     NEW,
     PARTIALLY_FILLED,
     PENDING_TRIGGER,
@@ -30,13 +29,16 @@ from .events import CONFIGURED, REFUSED, order_update
 from .execution import fok_can_fill, match
 from .expiry import ExpiryQueue
 from .fees import ANY_USER, FeeSchedule, parse_rate
+from .invariants import check_engine
 from .market import Market, MarketSpecError
 from .quote_orders import take_quote
-from .triggers import triggers_on_fall
+from .risk import INSUFFICIENT_FUNDS, RiskEngine, configure_funds, exact_enough, rate_in_range
+from .settlement import fok_payer
 from .units import decimal_text
 from .validation import Rejected, check_client_order_id, checked_order, rejected_order
 
-OPS = frozenset(("symbol", "fees", "new", "cancel", "tick", "market"))  # market: admin.py
+# market: admin.py; funds, credit, debit: risk.py
+OPS = frozenset(("symbol", "fees", "new", "cancel", "tick", "market", "funds", "credit", "debit"))
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
 
 
@@ -73,7 +75,9 @@ def malformed_reason(cmd: object) -> str | None:
 
 
 class Engine:
-    """All markets, their books, fee rates and the clock. Single-threaded by design."""
+    """All markets, their books, fee rates and the clock, and the funds once they are on
+    (`funds`, risk.py: balances checked and settled in the same step as the matching).
+    Single-threaded by design."""
 
     def __init__(self) -> None:
         self.markets: dict[str, Market] = {}
@@ -90,6 +94,7 @@ class Engine:
         self.client_ids: dict[tuple[int | str, str], int | str] = {}
         self.expiries = ExpiryQueue()
         self.events: list[tuple] = []
+        self.funds: RiskEngine | None = None  # balances and holds, once funds are on (risk.py)
 
     # ---- commands -------------------------------------------------------------------------
 
@@ -128,6 +133,13 @@ class Engine:
             self._set_fees(cmd)
         elif op == "market":
             self._configure_market(cmd)
+        elif op == "funds":
+            self._configure_funds(cmd)
+        elif op == "credit" or op == "debit":
+            self._transfer(op, cmd)
+        funds = self.funds
+        if funds is not None and funds.touched:
+            funds.emit_balances(events)
         return events
 
     def _new(self, cmd: dict, order_id: int | str, user: int | str) -> None:
@@ -140,6 +152,10 @@ class Engine:
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
+            # funds on: the last rule, after min_notional; a stop holds when it activates
+            if self.funds is not None and order.trigger_price is None:
+                if not self.funds.hold(order):
+                    raise Rejected(INSUFFICIENT_FUNDS)
         except Rejected as rejection:
             order = rejected_order(cmd, order_id, user, self.markets, rejection.args[0])
             self.events.append(order_update(order))
@@ -169,6 +185,8 @@ class Engine:
         try:
             market = Market(cmd)
             market.status, market.version = status_and_version(cmd, market)
+            if self.funds is not None and not exact_enough(market):
+                raise MarketSpecError("invalid_precision")
         except MarketSpecError as error:
             self.events.append((REFUSED, "symbol", cmd.get("symbol"), None, str(error)))
             return
@@ -199,8 +217,29 @@ class Engine:
         if user is None or maker is None or taker is None:
             self.events.append((REFUSED, "fees", user, user, "invalid_fees"))
             return
+        if self.funds is not None and not (rate_in_range(maker) and rate_in_range(taker)):
+            self.events.append((REFUSED, "fees", user, user, "invalid_rate"))
+            return
         self.fees.set(user, maker, taker)
         self.events.append((CONFIGURED, "fees", user))
+
+    def _configure_funds(self, cmd: dict) -> None:
+        """The `funds` command (risk.py): turns funds on, for good."""
+        reason = configure_funds(self, cmd)
+        if reason is None:
+            self.events.append((CONFIGURED, "funds", None))
+        else:
+            self.events.append((REFUSED, "funds", None, None, reason))
+
+    def _transfer(self, op: str, cmd: dict) -> None:
+        """A `credit` or `debit` (risk.py): its POSTING says it was done, a REFUSED that not."""
+        transfer_id, user = _ref(cmd.get("transfer_id")), _ref(cmd.get("user"))
+        if self.funds is None:
+            reason = "funds_disabled"
+        else:
+            reason = self.funds.transfer(op, cmd, transfer_id, user)
+        if reason is not None:
+            self.events.append((REFUSED, op, transfer_id, user, reason))
 
     # ---- order flow -----------------------------------------------------------------------
 
@@ -220,7 +259,9 @@ class Engine:
         ):
             if order.post_only:
                 ending, order.reason = REJECTED, "post_only_would_take"
-            elif tif is FOK and not fok_can_fill(order, opposite):
+            elif tif is FOK and not fok_can_fill(
+                order, opposite, None if self.funds is None else fok_payer(self.funds, order)
+            ):
                 ending = EXPIRED
             elif match(self, order, opposite):
                 ending = CANCELLED
@@ -256,6 +297,11 @@ class Engine:
             order = stops.pop_triggered(market.last_price)
             if order is None:
                 return
+            if self.funds is not None and not self.funds.hold(order):
+                order.status, order.reason = REJECTED, INSUFFICIENT_FUNDS
+                self.forget(order)
+                self.events.append(order_update(order))
+                continue
             self._take(order)
 
     def _remember(self, order: Order) -> None:
@@ -264,9 +310,12 @@ class Engine:
             self.expiries.push(order)
 
     def forget(self, order: Order) -> None:
-        """Drops an order that has just stopped being live (filled, or ended on activation)."""
+        """Drops an order that has just stopped being live (filled, or ended on activation),
+        or a taker that ends without resting; with funds on, releases what it still holds."""
         if self.live.pop(order.id, None) is not None and order.expire_at is not None:
             self.expiries.discard(order)
+        if self.funds is not None:
+            self.funds.release(order)
 
     def end(self, order: Order, status: str, *, due: bool = False) -> None:
         """Ends a live order (cancel, expiry, self-trade prevention) and says so.
@@ -285,6 +334,8 @@ class Engine:
         del self.live[order.id]
         if order.expire_at is not None and not due:
             self.expiries.discard(order)
+        if self.funds is not None:
+            self.funds.release(order)
         self.events.append(order_update(order))
 
     # ---- reading the state ----------------------------------------------------------------
@@ -316,6 +367,20 @@ class Engine:
             config[user] = tuple(decimal_text(rate) for rate in rates)
         return config
 
+    def balances_of(self, user: object) -> dict[str, tuple[int, int]]:
+        """`{asset: (available, locked)}` of one account, amounts in units of 10**-18 (risk.py);
+        empty while funds are off. The user is taken as the engine takes it (`1` is `"1"`)."""
+        balances = None if self.funds is None else self.funds.accounts.get(_ref(user))
+        return {} if balances is None else {a: (b[0], b[1]) for a, b in balances.items()}
+
+    def all_balances(self) -> Iterator[tuple[object, str, int, int]]:
+        """`(account, asset, available, locked)` of every balance the engine keeps (the fee
+        account's included), for reconciliation with the database."""
+        if self.funds is not None:
+            for account, balances in self.funds.accounts.items():
+                for asset, (available, locked) in balances.items():
+                    yield account, asset, available, locked
+
     def resting_orders(self) -> Iterator[tuple[Market, str, Order]]:
         """Every resting order: markets in definition order, bids best first then asks, each
         level in priority order (the order of SPEC.md §8's book.csv)."""
@@ -326,30 +391,5 @@ class Engine:
                         yield market, side_name, order
 
     def check_invariants(self) -> None:
-        """Raises AssertionError if the state is inconsistent. O(live orders)."""
-        resting = waiting = 0
-        for market in self.markets.values():
-            market.book.check_invariants()
-            last = market.last_price
-            for order in market.stops.orders():
-                waiting += 1
-                assert order.status is PENDING_TRIGGER and order.market is market
-                assert self.live.get(order.id) is order, "waiting order not live"
-                if last is not None:
-                    trigger = order.trigger_price
-                    met = last <= trigger if triggers_on_fall(order) else last >= trigger
-                    assert not met, f"order {order.id} should have triggered"
-        for _, _, order in self.resting_orders():
-            resting += 1
-            assert self.live.get(order.id) is order, "resting order not live"
-            assert order.status is NEW or order.status is PARTIALLY_FILLED
-            assert (order.status is PARTIALLY_FILLED) == (order.filled > 0)
-        assert resting + waiting == len(self.live), "live orders not all in a book"
-        for order in self.live.values():
-            assert order.status in LIVE_STATUSES
-            assert order.filled + order.remaining <= order.quantity, "overfilled"
-            assert order.remaining > 0
-            if order.expire_at is not None:
-                assert order.expire_at > self.clock, f"order {order.id} should have expired"
-        expiring = sum(1 for order in self.live.values() if order.expire_at is not None)
-        assert len(self.expiries) == expiring, "expiry queue out of step"
+        """Raises AssertionError if the state is inconsistent (invariants.py). O(live orders)."""
+        check_engine(self)

@@ -2,7 +2,8 @@
 
 The engine builds bare tuples on its hot path; each has the layout of the NamedTuple of
 its kind below, so a consumer can read one by name with `as_record(event)`. Prices are
-ticks, quantities lots and fees quote units of the event's symbol.
+ticks, quantities lots and fees quote units of the event's symbol; amounts of funds (POSTING,
+BALANCE: only while funds are on, risk.py) are units of `10**-18` of their asset.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ ORDER = "order"
 TRADE = "trade"
 REFUSED = "refused"
 CONFIGURED = "configured"
+POSTING = "posting"
+BALANCE = "balance"
 
 
 class OrderUpdate(NamedTuple):
@@ -59,14 +62,52 @@ class Refusal(NamedTuple):
 
 
 class Configured(NamedTuple):
-    """A `symbol`, `fees` or `market` line took effect."""
+    """A `symbol`, `fees`, `market` or `funds` line took effect (`ref` is None for funds)."""
 
     kind: str
     op: str
     ref: str
 
 
-_RECORDS = {ORDER: OrderUpdate, TRADE: Trade, REFUSED: Refusal, CONFIGURED: Configured}
+class Posting(NamedTuple):
+    """One double-entry leg: `amount` (> 0) moved from one account's bucket to another's.
+
+    Accounts are user ids, `risk.FEE_ACCOUNT` or `risk.EXTERNAL` (whose bucket is "external");
+    other buckets are "available" and "locked". `reason` is deposit, withdrawal, hold,
+    release, trade, fee or rebate; the ids say which order, trade or transfer moved it.
+    """
+
+    kind: str
+    asset: str
+    from_account: object
+    from_bucket: str
+    to_account: object
+    to_bucket: str
+    amount: int
+    reason: str
+    order_id: object
+    trade_id: int | None
+    transfer_id: object
+
+
+class Balance(NamedTuple):
+    """An account's balance of one asset after a command that changed it (once per command)."""
+
+    kind: str
+    user: object
+    asset: str
+    available: int
+    locked: int
+
+
+_RECORDS = {
+    ORDER: OrderUpdate,
+    TRADE: Trade,
+    REFUSED: Refusal,
+    CONFIGURED: Configured,
+    POSTING: Posting,
+    BALANCE: Balance,
+}
 
 
 def as_record(event: tuple) -> NamedTuple:

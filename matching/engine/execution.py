@@ -8,6 +8,7 @@ attributes into locals and build events as bare tuples.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .book import BookSide
@@ -26,6 +27,8 @@ from .domain import (
 )
 from .events import TRADE, order_update
 from .fees import fee_units
+from .risk import INSUFFICIENT_FUNDS
+from .settlement import affordable_lots, settle_trade
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -55,6 +58,8 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
     rates, default_rates = engine.fees.by_user, engine.fees.default  # fixed within a command
     taker_rate = rates.get(user, default_rates)[1]
     events = engine.events
+    funds = engine.funds  # None while funds are off: one test per fill, nothing more
+    pays_per_fill = funds is not None and is_buy and limit is None
     while taker.remaining:
         level = opposite.best
         if level is None:
@@ -68,6 +73,13 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
                 return True
             continue
         quantity = taker.remaining if taker.remaining < maker.visible else maker.visible
+        if pays_per_fill:  # a market buy by quantity holds nothing: it fills what it can pay
+            quantity = affordable_lots(
+                funds.available(user, market.quote), market, price, quantity, taker_rate
+            )
+            if not quantity:
+                taker.reason = INSUFFICIENT_FUNDS  # the remainder expires (engine._take)
+                break
         taker.remaining -= quantity
         taker.filled += quantity
         maker.remaining -= quantity
@@ -95,6 +107,8 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
                 engine.clock,
             )
         )
+        if funds is not None:
+            settle_trade(funds, taker, maker, quantity, notional)
         market.last_price = price
         if maker.remaining == 0:
             maker.status = FILLED
@@ -152,11 +166,15 @@ def prevent_self_trade(engine: Engine, taker: Order, maker: Order, side: BookSid
     return taker.remaining <= maker.remaining
 
 
-def fok_can_fill(taker: Order, opposite: BookSide) -> bool:
+def fok_can_fill(
+    taker: Order, opposite: BookSide, pay: Callable[[int, int], int] | None = None
+) -> bool:
     """The FOK dry run: would `taker`, processed as IOC, trade its whole quantity?
 
     Walks the book without changing it, following iceberg re-slices and self-trade
     prevention (quantity removed by decrement_both does not count). O(orders met).
+    `pay` (funds on, a market buy by quantity: settlement.fok_payer) says how many lots of a
+    fill the buyer could pay; a fill it cannot pay in full means the order cannot fill.
     """
     need = taker.remaining
     remaining = need
@@ -182,6 +200,8 @@ def fok_can_fill(taker: Order, opposite: BookSide) -> bool:
                     continue
                 return False  # the taker is cancelled: it cannot fill
             quantity = min(remaining, visible)
+            if pay is not None and pay(level.price, quantity) < quantity:
+                return False
             traded += quantity
             remaining -= quantity
             if remaining == 0:

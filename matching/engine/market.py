@@ -54,6 +54,13 @@ def _memo_units(memo: dict[str, int], text: str, unit_num: int, unit_places: int
     return units
 
 
+def budget_exp(market: Market) -> int:
+    """The exponent of the unit a quote order's notional is kept in (`QuoteOrder.quote_left`):
+    fine enough for both the quote_quantity (`quote_precision` places) and a fill's notional
+    (tick places + lot places), so every sum and comparison is an exact integer one."""
+    return max(market.notional_exp, market.quote_precision)
+
+
 def _ceil_ratio(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 

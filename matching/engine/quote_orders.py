@@ -27,6 +27,9 @@ When it ends, the order's `quantity` is what it bought (so `remaining` is 0) and
 - `expired` otherwise: the book ran out with notional left (after some fills or none), or it
   bought nothing (e.g. an empty book, or a notional below one lot at the best ask).
 Triggers fire after it as after any order. It never rests, so it is never live.
+
+With funds on (risk.py) it holds `quote_quantity × (1 + f)` at acceptance, pays each fill from
+that hold and releases the rest when it ends.
 """
 
 from __future__ import annotations
@@ -36,18 +39,12 @@ from typing import TYPE_CHECKING
 from .domain import CANCELLED, EXPIRED, FILLED, QuoteOrder
 from .events import order_update
 from .execution import match
+from .market import budget_exp
 from .units import parse_decimal, pow10
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .market import Market
-
-
-def budget_exp(market: Market) -> int:
-    """The exponent of the unit a quote order's notional is kept in (`QuoteOrder.quote_left`):
-    fine enough for both the quote_quantity (`quote_precision` places) and a fill's notional
-    (tick places + lot places), so every sum and comparison is an exact integer one."""
-    return max(market.notional_exp, market.quote_precision)
 
 
 def quote_budget(market: Market, text: object) -> int | str:
@@ -86,6 +83,7 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
             break
         order.remaining = affordable
         order.price = price  # match() stops where this level ends
+        order.quote_left = budget  # with funds on, settlement spends it (risk.bound_left)
         cancelled = match(engine, order, asks)
         budget -= (affordable - order.remaining) * cost  # traded or decremented
         if cancelled:
@@ -100,4 +98,6 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
         order.status = FILLED
     else:
         order.status = EXPIRED
+    if engine.funds is not None:
+        engine.funds.release(order)  # what its hold did not spend
     engine.events.append(order_update(order))

@@ -8,6 +8,8 @@ Caches (the decimal memos, dead expiry entries) are not state and are left out.
 The client_order_id map (engine.py) is dumped under `client_ids` only when it is not empty,
 sorted by user then client_order_id: an engine that never saw a client_order_id dumps, hashes
 and snapshots exactly as before the extension, and older snapshots load as having none.
+Funds (risk.py) are dumped under `funds` only when they are on, the same way: balances, deposits
+minus withdrawals per asset, accepted transfer ids, and the holds of live orders.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ import json
 from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TIFS, Order
 from .engine import Engine
 from .market import MARKET_STATUSES, TRADING, Market
+from .risk import RiskEngine
 
 FORMAT_VERSION = 1
 
-# The order fields a snapshot keeps, in slot order: all but the links and derived ones.
+# The order fields a snapshot keeps, in slot order: all but the links and derived ones. Holds
+# are kept with the funds (risk.py), so an engine without funds dumps as before them.
 _ORDER_FIELDS = tuple(
-    name for name in Order.__slots__ if name not in ("market", "reason", "level", "prev", "next")
+    name
+    for name in Order.__slots__
+    if name not in ("market", "reason", "hold_left", "level", "prev", "next")
 )
 # Names come back as the core's interned constants, so identity checks keep working.
 _INTERNED = ("side", "type", "tif", "status", "stp")
@@ -81,7 +87,40 @@ def dump_state(engine: Engine) -> dict:
                 engine.client_ids.items(), key=lambda item: (_id_key(item[0][0]), item[0][1])
             )
         ]
+    if engine.funds is not None:
+        state["funds"] = _dump_funds(engine, engine.funds)
     return state
+
+
+def _dump_funds(engine: Engine, funds: RiskEngine) -> dict:
+    """Funds in a canonical order: accounts by id then asset, transfer and order ids sorted."""
+    return {
+        "balances": [
+            [account, asset, available, locked]
+            for account, balances in sorted(funds.accounts.items(), key=lambda a: _id_key(a[0]))
+            for asset, (available, locked) in sorted(balances.items())
+        ],
+        "net": sorted([asset, amount] for asset, amount in funds.net.items()),
+        "transfers": sorted(funds.transfers, key=_id_key),
+        "holds": sorted(
+            ([order.id, order.hold_left] for order in engine.live.values() if order.hold_left),
+            key=lambda item: _id_key(item[0]),
+        ),
+    }
+
+
+def _load_funds(engine: Engine, data: dict) -> RiskEngine:
+    funds = RiskEngine(engine)
+    for account, asset, available, locked in data["balances"]:
+        funds.accounts.setdefault(account, {})[asset] = [available, locked]
+    funds.net = {asset: amount for asset, amount in data["net"]}
+    funds.transfers = set(data["transfers"])
+    for order_id, hold in data["holds"]:
+        order = engine.live.get(order_id)
+        if order is None:
+            raise ValueError(f"a hold of {order_id!r}, which is not a live order")
+        order.hold_left = hold
+    return funds
 
 
 def canonical_json(state: dict) -> bytes:
@@ -146,4 +185,7 @@ def load_state(state: dict) -> Engine:
         if client_id.__class__ is not str:
             raise ValueError(f"client_order_id {client_id!r} of user {user!r} is not a string")
         engine.client_ids[(user, client_id)] = order_id
+    funds = state.get("funds")  # absent: funds off (and every snapshot from before them)
+    if funds is not None:
+        engine.funds = _load_funds(engine, funds)
     return engine

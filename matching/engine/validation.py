@@ -6,7 +6,9 @@ The first failing rule gives the rejection reason. Some rules are not SPEC.md's:
   it needs the engine's map) and before `unknown_symbol`: `invalid_client_order_id` when it is
   given (not null) but not a non-empty string of at most 64 characters, then
   `duplicate_client_order_id` when the user already has an accepted order with it;
-- `quote_quantity` on a market buy (quote_orders.py) takes rule 6's place.
+- `quote_quantity` on a market buy (quote_orders.py) takes rule 6's place;
+- with funds on (risk.py), `insufficient_funds` comes last, after `min_notional`: the engine
+  checks it once this module has built the order, by trying to hold what the order needs.
 Names are looked up in tables that map the input string to the interned constant, so the
 rest of the core compares by identity. An ordinary order pays one `cmd.get` for each
 extension (here and in the engine) and nothing more.

@@ -48,6 +48,12 @@ def matcher(tmp_path, market, traders):
     process.stop()
 
 
+def placed_order(reply: dict) -> dict:
+    """The latest event of the order a `new` command placed (holds may come before it)."""
+    events = reply["events"]
+    return [e for e in events if e["kind"] == "order" and e["order_id"] == reply["order_id"]][-1]
+
+
 def fund(user, amounts: dict[str, str]) -> None:
     """Deposits `amounts` for `user` straight through the matcher (the tests' bank)."""
     for asset, amount in amounts.items():

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from exchange.models import Market, Order, OrderEvent
 from matching import client as matcher_client
+from tests.exchange.matcher_helpers import placed_order
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def form_data(market: Market, **changes: str) -> dict[str, str]:
 def place(user, price: str, side: str = "sell") -> dict:
     command = {"op": "new", "user": user.pk, "symbol": "BTC-USDT", "side": side,
                "type": "limit", "price": price, "quantity": "1"}  # fmt: skip
-    return matcher_client.call_sync(command)["events"][0]
+    return placed_order(matcher_client.call_sync(command))
 
 
 def form_errors(response) -> dict:

@@ -19,7 +19,7 @@ from matching import client
 from matching.matcher import shard_dirs
 from matching.protocol import now_ms
 from matching.recovery import recover
-from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, status, wait_for
+from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, placed_order, status, wait_for
 from tests.exchange.processes import start_matcher
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -138,7 +138,7 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market,
     statuses, journal_trades, engine = _journal_history(data_dir)
     # every acknowledged order and trade is in the recovered history and in the database once
     for reply in acked.values():
-        placed = next(e for e in reply["events"] if e.get("order_id") == reply["order_id"])
+        placed = placed_order(reply)
         if placed["status"] != "rejected":
             assert placed["order_id"] in statuses
             assert Order.objects.filter(pk=placed["order_id"]).count() == 1

@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from exchange.models import MatcherState, Order, Trade
 from matching import client
 from matching.protocol import matcher_channel, now_ms, request
-from tests.exchange.matcher_helpers import status, wait_for
+from tests.exchange.matcher_helpers import placed_order, status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_orders_sent_over_the_layer_are_matched_and_persisted(matcher, traders) 
 def test_a_rejected_order_is_answered_and_not_stored(matcher, traders) -> None:
     reply = place(traders[0], "sell", "100.001", "1")
 
-    event = reply["events"][0]
+    event = placed_order(reply)
     assert (event["status"], event["reason"]) == ("rejected", "tick_size")
     wait_for(lambda: persisted(reply["seq"]), "the persister catches up")
     assert not Order.objects.exists()

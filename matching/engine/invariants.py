@@ -1,0 +1,45 @@
+"""The engine's consistency checks, run after every command by the tests (in the manner of
+exchange-core's `validateInternalState()`): books, waiting orders, the live set, expiry and,
+with funds on, balances and holds (risk.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .domain import LIVE_STATUSES, NEW, PARTIALLY_FILLED, PENDING_TRIGGER
+from .triggers import triggers_on_fall
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def check_engine(engine: Engine) -> None:
+    """Raises AssertionError if the state is inconsistent. O(live orders + accounts)."""
+    resting = waiting = 0
+    for market in engine.markets.values():
+        market.book.check_invariants()
+        last = market.last_price
+        for order in market.stops.orders():
+            waiting += 1
+            assert order.status is PENDING_TRIGGER and order.market is market
+            assert engine.live.get(order.id) is order, "waiting order not live"
+            if last is not None:
+                trigger = order.trigger_price
+                met = last <= trigger if triggers_on_fall(order) else last >= trigger
+                assert not met, f"order {order.id} should have triggered"
+    for _, _, order in engine.resting_orders():
+        resting += 1
+        assert engine.live.get(order.id) is order, "resting order not live"
+        assert order.status is NEW or order.status is PARTIALLY_FILLED
+        assert (order.status is PARTIALLY_FILLED) == (order.filled > 0)
+    assert resting + waiting == len(engine.live), "live orders not all in a book"
+    for order in engine.live.values():
+        assert order.status in LIVE_STATUSES
+        assert order.filled + order.remaining <= order.quantity, "overfilled"
+        assert order.remaining > 0
+        if order.expire_at is not None:
+            assert order.expire_at > engine.clock, f"order {order.id} should have expired"
+    expiring = sum(1 for order in engine.live.values() if order.expire_at is not None)
+    assert len(engine.expiries) == expiring, "expiry queue out of step"
+    if engine.funds is not None:
+        engine.funds.check_invariants()

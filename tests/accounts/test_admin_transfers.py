@@ -1,0 +1,111 @@
+"""Crediting and debiting a user from the admin: the add form asks the matcher for a
+transfer (created pending, an id generated when left blank); a refused asset or amount is a
+form error; a transfer once asked for is not edited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from accounts.models import Transfer
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def admin_client() -> Client:
+    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    browser = Client()
+    browser.force_login(superuser)
+    return browser
+
+
+@pytest.fixture
+def trader():
+    return get_user_model().objects.create_user("trader")
+
+
+def ask(browser: Client, trader, **fields: str):
+    data = {"user": trader.pk, "kind": "credit", "asset": "usdt", "amount": "100.5"}
+    return browser.post("/admin/accounts/transfer/add/", {**data, **fields})
+
+
+def test_the_form_asks_for_user_kind_asset_amount_and_an_optional_id(admin_client) -> None:
+    page = admin_client.get("/admin/accounts/transfer/add/").content.decode()
+
+    for field in ("user", "kind", "asset", "amount", "transfer_id"):
+        assert f'name="{field}"' in page
+    assert 'name="status"' not in page
+
+
+def test_a_credit_is_recorded_pending_with_a_generated_id(admin_client, trader) -> None:
+    response = ask(admin_client, trader)
+
+    assert response.status_code == 302
+    transfer = Transfer.objects.get()
+    assert (transfer.user, transfer.kind, transfer.asset, str(transfer.amount.normalize())) == (
+        trader,
+        "credit",
+        "USDT",
+        "100.5",
+    )
+    assert transfer.status == Transfer.Status.PENDING
+    assert len(transfer.transfer_id) == 32
+
+
+def test_a_debit_keeps_the_id_given(admin_client, trader) -> None:
+    ask(admin_client, trader, kind="debit", transfer_id="refund-42")
+
+    assert Transfer.objects.get().transfer_id == "refund-42"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"amount": "-3"}, "the amount must be positive"),
+        ({"amount": "ten"}, "not a decimal amount"),
+        ({"asset": "US-DT"}, "not an asset"),
+    ],
+)
+def test_a_refused_asset_or_amount_is_a_form_error(admin_client, trader, fields, error) -> None:
+    response = ask(admin_client, trader, **fields)
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Transfer.objects.exists()
+
+
+def test_an_id_already_used_is_refused(admin_client, trader) -> None:
+    ask(admin_client, trader, transfer_id="t1")
+
+    response = ask(admin_client, trader, transfer_id="t1", amount="5")
+
+    assert "exists already" in response.content.decode()
+    assert Transfer.objects.get().amount == 100.5
+
+
+def test_the_list_shows_status_and_reason(admin_client, trader) -> None:
+    Transfer.objects.create(
+        transfer_id="t9", kind="debit", user=trader, asset="BTC", amount=1,
+        status=Transfer.Status.REFUSED, reason="insufficient_funds",
+    )  # fmt: skip
+
+    page = admin_client.get("/admin/accounts/transfer/").content.decode()
+
+    assert "insufficient_funds" in page
+    assert "Refused" in page
+
+
+def test_a_transfer_cannot_be_edited_or_deleted(admin_client, trader) -> None:
+    ask(admin_client, trader)
+    transfer = Transfer.objects.get()
+
+    admin_client.post(
+        f"/admin/accounts/transfer/{transfer.pk}/change/",
+        {"user": trader.pk, "kind": "debit", "asset": "BTC", "amount": "1"},
+    )
+    assert admin_client.get(f"/admin/accounts/transfer/{transfer.pk}/delete/").status_code == 403
+
+    transfer.refresh_from_db()
+    assert (transfer.kind, transfer.asset) == ("credit", "USDT")
