@@ -23,7 +23,8 @@ NEGATIVE_SUM = (
     "Refused: some maker rate plus some taker rate is negative (lowest maker {maker} + lowest "
     "taker {taker}), so a trade could pay out more than it takes."
 )
-RATE_RANGE = [MinValueValidator(Decimal(-1)), MaxValueValidator(Decimal(1))]
+# Strictly between -1 and 1, as the engine takes rates with funds on (rates have 8 places).
+RATE_RANGE = [MinValueValidator(Decimal("-0.99999999")), MaxValueValidator(Decimal("0.99999999"))]
 
 
 def all_rates(excluding: Model) -> list[tuple[Decimal, Decimal]]:
