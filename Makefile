@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test lint bench-core
+.PHONY: venv run test lint bench-core assets
 
 venv: $(STAMP)
 
@@ -29,6 +29,17 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+# The trading page's chart library: package.json pins it; its standalone build is copied into
+# the static files and committed, so running the page needs neither npm nor a CDN.
+VENDOR := exchange/static/exchange/vendor
+CHARTS := node_modules/lightweight-charts
+
+assets:
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp $(CHARTS)/dist/lightweight-charts.standalone.production.mjs $(VENDOR)/
+	cp $(CHARTS)/LICENSE $(VENDOR)/lightweight-charts.LICENSE
 
 # The matching core's benchmark (README "Performance"): the 200,000-command standard mix,
 # replayed without and with the journal (fsync always), best of $(RUNS) runs each.

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Channels."""
+"""ASGI entry point: HTTP through Django; WebSocket through Channels, behind the origin check
+(exchange/consumers/origin.py) and the session login (AuthMiddlewareStack)."""
 
 import os
 
@@ -9,13 +10,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exchange.settings")
 # Django must be set up before anything that imports models (consumers, routing).
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from exchange.consumers.origin import origin_validated  # noqa: E402
 from exchange.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": origin_validated(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,5 +1,11 @@
-"""WebSocket URL patterns; the /ws/v1 consumer is added by a later issue."""
+"""WebSocket URL patterns: the API at /ws/v1; any other path is refused at the handshake."""
 
-from django.urls import URLPattern
+from channels.security.websocket import WebsocketDenier
+from django.urls import URLPattern, re_path
 
-websocket_urlpatterns: list[URLPattern] = []
+from exchange.consumers.consumer import ExchangeConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    re_path(r"^ws/v1/?$", ExchangeConsumer.as_asgi()),
+    re_path(r"", WebsocketDenier.as_asgi()),
+]

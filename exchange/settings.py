@@ -156,6 +156,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `runexchange` serves static files itself, straight from the apps' static/ folders
+# (ASGIStaticFilesHandler): no collectstatic step. A deployment behind a web server may
+# `collectstatic` into STATIC_ROOT and serve that instead.
+STATIC_ROOT = EXCHANGE_DATA_DIR / "static"
+
+# Sign-up credits demo funds (exchange/services/signup.py) only where this is on.
+EXCHANGE_DEMO_FUNDS = env_bool("EXCHANGE_DEMO_FUNDS", False)
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -184,6 +191,19 @@ EXCHANGE_RATE_PER_KEY = env_int("EXCHANGE_RATE_PER_KEY", 100)
 EXCHANGE_RATE_PER_IP = env_int("EXCHANGE_RATE_PER_IP", 20)
 # How far a signed request's timestamp may be from the server's clock.
 EXCHANGE_SIGNATURE_WINDOW_MS = 5000
+
+# The WebSocket API (/ws/v1, exchange/consumers/).
+# A heartbeat goes to a connection that was sent nothing for this long.
+EXCHANGE_WS_HEARTBEAT_MS = env_int("EXCHANGE_WS_HEARTBEAT_MS", 10_000)
+# Messages waiting for one client; a client further behind is disconnected (slow_consumer).
+EXCHANGE_WS_QUEUE_SIZE = env_int("EXCHANGE_WS_QUEUE_SIZE", 2000)
+# The largest client message read, and what one connection may hold.
+EXCHANGE_WS_MAX_MESSAGE_BYTES = env_int("EXCHANGE_WS_MAX_MESSAGE_BYTES", 16_384)
+EXCHANGE_WS_MAX_SUBSCRIPTIONS = env_int("EXCHANGE_WS_MAX_SUBSCRIPTIONS", 100)
+EXCHANGE_WS_MAX_PENDING_REQUESTS = env_int("EXCHANGE_WS_MAX_PENDING_REQUESTS", 32)
+# The kernel's send buffer of each WebSocket (bytes; 0: the system's own sizing): smaller
+# means a client that stopped reading is noticed, and cut off, after less data.
+EXCHANGE_WS_SEND_BUFFER_BYTES = env_int("EXCHANGE_WS_SEND_BUFFER_BYTES", 0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Exchange API",

@@ -29,7 +29,10 @@ async def call(command: dict, *, shard: str = "", timeout_ms: int | None = None)
     layer = get_channel_layer()
     if timeout_ms is None:
         timeout_ms = settings.EXCHANGE_MATCHER_TIMEOUT_MS
-    reply_to = await layer.new_channel("matcher-reply.")
+    # The layer's default prefix: channels-redis reads all of a process's specific channels
+    # with one receive loop that pops only the prefix of whoever holds its lock, so a reply
+    # under another prefix would wait (up to 5 s) behind a WebSocket consumer's receive.
+    reply_to = await layer.new_channel()
     deadline = now_ms() + timeout_ms
     try:
         await layer.send(matcher_channel(shard), request(command, reply_to, deadline))

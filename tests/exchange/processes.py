@@ -77,7 +77,14 @@ class Process:
 
     def terminate(self, timeout: float = 60) -> int:
         self.popen.send_signal(signal.SIGTERM)
-        return self.popen.wait(timeout)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.send_signal(signal.SIGUSR1)  # run_matcher dumps its threads' stacks
+            time.sleep(2)
+            raise AssertionError(
+                f"no exit {timeout} s after SIGTERM; output:\n{''.join(self.output)}"
+            ) from None
 
     def stop(self) -> None:
         if self.popen.poll() is None:

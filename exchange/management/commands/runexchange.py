@@ -1,8 +1,9 @@
 """`manage.py runexchange [--port P]`: the whole exchange in one process (the embedded default).
 
-Daphne serves HTTP and WebSocket; the matcher of each shard and the periodic jobs run as
-tasks on daphne's own event loop, so the in-memory channel layer connects them all. SIGINT
-or SIGTERM stops daphne and lets each matcher finish its batch, fsync and snapshot.
+Daphne serves HTTP (static files too) and WebSocket; the matcher of each shard and the
+periodic jobs run as tasks on daphne's own event loop, so the in-memory channel layer
+connects them all. SIGINT or SIGTERM stops daphne and lets each matcher finish its batch,
+fsync and snapshot.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, host: str, **options) -> None:
         from daphne.server import Server  # installs the asyncio reactor: import it first
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
         from twisted.internet import defer, reactor
 
         from exchange.asgi import application
@@ -67,7 +69,10 @@ class Command(BaseCommand):
         reactor.callWhenRunning(start)
         reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
         server = Server(
-            application=application,
+            # The trading page's scripts and styles, served from the apps' static/ folders
+            # whatever DEBUG says; unlike WhiteNoise's (sync-only) middleware this keeps
+            # every other request on the async path.
+            application=ASGIStaticFilesHandler(application),
             endpoints=[f"tcp:port={port}:interface={host}"],
             signal_handlers=True,
             verbosity=options.get("verbosity", 1),

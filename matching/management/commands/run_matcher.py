@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import fcntl
 import signal
 from pathlib import Path
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         parser.add_argument("--shard", default="", help="the shard's name (default: none)")
 
     def handle(self, *args, shard: str, **options) -> None:
+        # `kill -USR1 PID` prints every thread's stack: how an operator sees where it hangs
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         lock = hold_shard_lock(settings.EXCHANGE_DATA_DIR, shard)
         try:
             asyncio.run(self._run(new_matcher(shard)))

@@ -1,0 +1,262 @@
+"""The /ws/v1 consumer (API.md, "WebSocket /ws/v1"): market data, the user's private channels
+and order entry over one socket.
+
+Nothing here waits on the client: every message goes through the connection's bounded Outbox.
+Group messages are handled in place (a few dict operations, so the channel layer's queue for
+this connection drains at once); anything slower (a snapshot, a database read, an order) runs
+in a task of its own, so it holds up neither the connection's other messages nor the matcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from exchange.api.errors import ApiError
+from exchange.models import Market
+from exchange.models.market import canonical_symbol
+from matching.protocol import now_ms
+
+from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
+from .messages import subscription_of as parse_subscription
+from .outbox import Outbox
+from .private import OrderTracker
+from .subscriptions import Subscriptions
+from .trading import Identity, authenticate, client_of, order_request, session_identity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The EXCHANGE_WS_* settings, read when a connection opens."""
+
+    heartbeat_seconds: float
+    queue_size: int
+    max_message_bytes: int
+    max_subscriptions: int
+    max_pending_requests: int
+    send_buffer_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            heartbeat_seconds=settings.EXCHANGE_WS_HEARTBEAT_MS / 1000,
+            queue_size=settings.EXCHANGE_WS_QUEUE_SIZE,
+            max_message_bytes=settings.EXCHANGE_WS_MAX_MESSAGE_BYTES,
+            max_subscriptions=settings.EXCHANGE_WS_MAX_SUBSCRIPTIONS,
+            max_pending_requests=settings.EXCHANGE_WS_MAX_PENDING_REQUESTS,
+            send_buffer_bytes=settings.EXCHANGE_WS_SEND_BUFFER_BYTES,
+        )
+
+
+def _market_exists(symbol: str) -> bool:
+    return Market.objects.filter(symbol=symbol).exists()
+
+
+class ExchangeConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.limits = Limits.from_settings()
+        self.outbox = Outbox(
+            self.base_send,
+            limit=self.limits.queue_size,
+            heartbeat_seconds=self.limits.heartbeat_seconds,
+            on_cut_off=lambda: asyncio.ensure_future(self._tear_down()),
+        )
+        self.subscriptions = Subscriptions(
+            self.channel_layer,
+            self.channel_name,
+            self.outbox,
+            buffer_limit=self.limits.queue_size,
+            on_book_given_up=self._book_given_up,
+        )
+        self.identity: Identity = session_identity(self.scope)
+        self.client = client_of(self.scope)
+        self.requests: set[asyncio.Task] = set()
+        self.tracker: OrderTracker | None = None
+        self.known_symbols: set[str] = set()
+        self.torn_down = False
+        await self.accept()
+        self.outbox.watch_socket(self.base_send, self.limits.send_buffer_bytes)
+        self.tasks = [
+            asyncio.create_task(self.outbox.run()),
+            asyncio.create_task(self.subscriptions.keep_groups()),
+        ]
+        for task in self.tasks:
+            task.add_done_callback(_log_failure)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "tasks"):
+            await self._tear_down()
+            for task in self.tasks:
+                task.cancel()
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its per-message `close_old_connections` (a hop to the
+        one sync thread for every group message; database work here runs in
+        database_sync_to_async, which does that itself), and ignoring rather than dying on
+        a message type it has no handler for."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:  # a group message of a kind this version does not know
+            log.warning("ws: no handler for a %r message", message.get("type"))
+            return
+        await handler(message)
+
+    # ---- the client's messages ---------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.torn_down:
+            return
+        op = None
+        try:
+            message = parse(text_data, bytes_data, self.limits.max_message_bytes)
+            op = message.get("op")
+            await self._handle(op, message)
+        except ClientError as problem:
+            answer = problem.as_message()
+            if isinstance(op, str) and len(op) <= 32:
+                answer["op"] = op
+            self.outbox.put(answer)
+        except Exception:
+            log.exception("ws: a client message failed")
+            self.outbox.put(
+                ClientError("internal_error", "An internal error occurred.").as_message()
+            )
+
+    async def _handle(self, op: object, message: dict) -> None:
+        if op == "ping":
+            self.outbox.put({"type": "pong", "ts": now_ms()})
+        elif op == "subscribe":
+            await self._subscribe(parse_subscription(message))
+        elif op == "unsubscribe":
+            await self._unsubscribe(parse_subscription(message))
+        elif op == "auth":
+            await self._authenticate(message)
+        elif op in ("order.place", "order.cancel"):
+            self._order(op, message)
+        elif op is None:
+            raise ClientError("missing_field", "op is required.", field="op")
+        else:
+            raise ClientError(
+                "unknown_op",
+                "op is one of subscribe, unsubscribe, auth, ping, order.place, order.cancel.",
+                field="op",
+            )
+
+    async def _symbol(self, text: str) -> str:
+        symbol = canonical_symbol(text)
+        if symbol is not None and symbol not in self.known_symbols:
+            if await database_sync_to_async(_market_exists, thread_sensitive=False)(symbol):
+                self.known_symbols.add(symbol)
+        if symbol is None or symbol not in self.known_symbols:
+            raise ClientError("unknown_symbol", f"No market {text!r}.", field="symbol")
+        return symbol
+
+    async def _subscribe(self, subscription: Subscription) -> None:
+        user_id = self.identity.user_id
+        if subscription.channel in PRIVATE_CHANNELS and user_id is None:
+            raise ClientError(
+                "unauthenticated", "Log in, or send a signed auth message, first.", field="channel"
+            )
+        if subscription.symbol is not None:
+            subscription = replace(subscription, symbol=await self._symbol(subscription.symbol))
+        ack = {"type": "subscribed", **subscription.describe(), "ts": now_ms()}
+        if subscription in self.subscriptions:
+            self.outbox.put(ack)
+            self.subscriptions.restart(subscription)  # a book sends a fresh snapshot
+            return
+        if len(self.subscriptions) >= self.limits.max_subscriptions:
+            raise ClientError(
+                "too_many_subscriptions",
+                f"A connection holds at most {self.limits.max_subscriptions} subscriptions.",
+            )
+        if subscription.channel in PRIVATE_CHANNELS and self.tracker is None:
+            self.tracker = OrderTracker(user_id)
+        self.outbox.put(ack)  # before the stream's first message (a book's snapshot)
+        await self.subscriptions.add(subscription, user_id)
+
+    async def _unsubscribe(self, subscription: Subscription) -> None:
+        if subscription.symbol is not None:
+            symbol = canonical_symbol(subscription.symbol)
+            if symbol is None:
+                raise ClientError("unknown_symbol", "No such market.", field="symbol")
+            subscription = replace(subscription, symbol=symbol)
+        await self.subscriptions.drop(subscription, self.identity.user_id)
+        self.outbox.put({"type": "unsubscribed", **subscription.describe(), "ts": now_ms()})
+
+    def _book_given_up(self, symbol: str) -> None:
+        self.outbox.put(
+            ClientError(
+                "book_unavailable",
+                "The book's snapshot did not line up with its updates; subscribe again.",
+                channel="book",
+                symbol=symbol,
+            ).as_message()
+        )
+        subscription = Subscription("book", symbol)
+        asyncio.ensure_future(self.subscriptions.drop(subscription, self.identity.user_id))
+
+    async def _authenticate(self, message: dict) -> None:
+        api_key = await authenticate(message)
+        if self.identity.user_id not in (None, api_key.user_id):
+            raise ClientError(
+                "already_authenticated", "This connection is logged in as another user."
+            )
+        self.identity = Identity(user_id=api_key.user_id, api_key=api_key)
+        permission = "trade" if api_key.can_trade else "read"
+        self.outbox.put({"type": "authenticated", "permission": permission, "ts": now_ms()})
+
+    def _order(self, op: str, message: dict) -> None:
+        """Answered from a task of its own: the matcher's reply takes a while, and the
+        connection's other messages must not wait for it."""
+        req_id = req_id_of(message)
+        if len(self.requests) >= self.limits.max_pending_requests:
+            limit = self.limits.max_pending_requests
+            error = ApiError("rate_limited", f"At most {limit} requests in flight.", status=429)
+            response = {"type": "response", "req_id": req_id, "status": 429, "body": error.body()}
+            self.outbox.put({**response, "ts": now_ms()})
+            return
+        task = asyncio.create_task(self._answer(op, message))
+        self.requests.add(task)
+        task.add_done_callback(self.requests.discard)
+
+    async def _answer(self, op: str, message: dict) -> None:
+        response = await order_request(op, message, self.identity, self.client)
+        self.outbox.put({**response, "ts": now_ms()})
+
+    # ---- the channel layer's messages --------------------------------------------------------
+
+    async def book_update(self, message: dict) -> None:
+        self.subscriptions.on_book_update(message)
+
+    async def trades_executed(self, message: dict) -> None:
+        self.subscriptions.on_trades(message)
+
+    async def user_events(self, message: dict) -> None:
+        orders = Subscription("orders") in self.subscriptions
+        balances = Subscription("balances") in self.subscriptions
+        if self.tracker is None or not (orders or balances):
+            return
+        events = message.get("events") or []
+        self.outbox.put_many(await self.tracker.messages(events, orders=orders, balances=balances))
+
+    async def _tear_down(self) -> None:
+        """Leaves every group and stops every task (on disconnect, or a slow client cut off)."""
+        if self.torn_down:
+            return
+        self.torn_down = True
+        self.outbox.close()
+        for task in self.requests:
+            task.cancel()
+        await self.subscriptions.close()
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("ws: a connection's task failed", exc_info=task.exception())

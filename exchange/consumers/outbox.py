@@ -1,0 +1,203 @@
+"""Each connection's bounded queue of outgoing messages, drained by one writer task.
+
+Nothing that produces messages (group handlers, the matcher's publications) ever waits on a
+client: it appends here and returns. The writer sends while the socket takes data. Daphne's
+ASGI `send` never waits (Twisted buffers without limit), so the writer watches the socket
+itself: it registers as a Twisted push producer on the connection, and Twisted pauses it when
+the socket's write buffer fills (the client stopped reading) and resumes it once drained.
+While paused, messages pile up here; past `limit` the client is too far behind: it is told
+(`slow_consumer`, if the socket still takes it) and disconnected, and it resubscribes.
+A connection with nothing to send gets a heartbeat every `heartbeat_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from twisted.internet.interfaces import IPushProducer
+from zope.interface import implementer
+
+from matching.protocol import now_ms
+
+from .messages import error
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dict], Awaitable[None]]
+SLOW_CONSUMER_CLOSE_CODE = 4008  # an application code (autobahn takes 1000 or 3000-4999)
+YIELD_EVERY = 64  # messages written before the writer lets other connections run
+
+
+@implementer(IPushProducer)
+class _SocketWatch:
+    """Twisted calls this when the connection's write buffer passes its high-water mark
+    (pause) and when it has drained (resume). It takes the place of the producer already
+    registered on the connection (the HTTP channel the WebSocket was upgraded from) and
+    passes every call on to it, so that one behaves as before."""
+
+    def __init__(self, outbox: Outbox, previous: Any | None) -> None:
+        self._outbox = outbox
+        self._previous = previous
+
+    def pauseProducing(self) -> None:  # noqa: N802 -- Twisted's interface
+        self._outbox.set_writable(False)
+        if self._previous is not None:
+            self._previous.pauseProducing()
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        self._outbox.set_writable(True)
+        if self._previous is not None:
+            self._previous.resumeProducing()
+
+    def stopProducing(self) -> None:  # noqa: N802
+        self._outbox.set_writable(True)
+        if self._previous is not None:
+            self._previous.stopProducing()
+
+
+def _daphne_protocol(send: Any) -> Any | None:
+    """The Twisted protocol behind an ASGI `send`: daphne passes
+    `functools.partial(server.handle_reply, protocol)`, which Channels' session middleware
+    wraps in a method keeping it as `real_send`. None under another server (then only the
+    queue bound applies)."""
+    for _ in range(8):
+        for arg in getattr(send, "args", ()):
+            if callable(getattr(arg, "registerProducer", None)) and getattr(arg, "transport", None):
+                return arg
+        send = getattr(getattr(send, "__self__", None), "real_send", None)
+        if send is None:
+            return None
+    return None
+
+
+class Outbox:
+    """A bounded FIFO of messages for one client and the writer that drains it."""
+
+    def __init__(
+        self,
+        send: Send,
+        *,
+        limit: int,
+        heartbeat_seconds: float,
+        on_cut_off: Callable[[], None],
+    ) -> None:
+        self._send = send
+        self._limit = max(1, limit)
+        self._heartbeat = max(0.05, heartbeat_seconds)
+        self._on_cut_off = on_cut_off
+        self._queue: deque[dict] = deque()
+        self._wake = asyncio.Event()
+        self._writable = True
+        self._overflowed = False
+        self.closed = False
+        self._last_sent = time.monotonic()
+
+    def watch_socket(self, send: Any, send_buffer_bytes: int = 0) -> bool:
+        """Follows the socket's write buffer (see the module docstring); optionally caps the
+        kernel's send buffer so a stalled client is noticed after less data. Returns whether
+        the socket could be watched."""
+        protocol = _daphne_protocol(send)
+        if protocol is None:
+            return False
+        if send_buffer_bytes > 0:
+            try:
+                handle = protocol.transport.getHandle()
+                handle.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+            except (AttributeError, OSError) as exc:  # not a plain TCP socket (TLS, UNIX)
+                log.debug("ws: cannot size the send buffer: %r", exc)
+        previous = getattr(protocol.transport, "producer", None)
+        try:
+            if previous is not None:
+                protocol.unregisterProducer()
+            protocol.registerProducer(_SocketWatch(self, previous), True)
+        except (RuntimeError, AttributeError) as exc:  # not a Twisted transport after all
+            log.warning("ws: cannot watch the socket: %r", exc)
+            return False
+        return True
+
+    def set_writable(self, writable: bool) -> None:
+        self._writable = writable
+        self._wake.set()
+
+    def put(self, message: dict) -> bool:
+        """Queues `message`; False (and the client is cut off) if the queue is full."""
+        return self.put_many((message,))
+
+    def put_many(self, messages: tuple[dict, ...] | list[dict]) -> bool:
+        """Queues all of `messages` or, if they do not fit, none: a book snapshot and the
+        updates that follow it are never split."""
+        if self.closed:
+            return False
+        if len(self._queue) + len(messages) > self._limit:
+            self._overflowed = self.closed = True
+            self._wake.set()
+            return False
+        self._queue.extend(messages)
+        self._wake.set()
+        return True
+
+    def close(self) -> None:
+        """No more messages; the writer stops."""
+        self.closed = True
+        self._queue.clear()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The writer: sends queued messages while the socket takes them, a heartbeat when
+        idle, and cuts the client off when the queue overflowed."""
+        written = 0
+        while True:
+            if self._overflowed:
+                await self._cut_off()
+                return
+            if self.closed and not self._queue:
+                return
+            if self._queue and self._writable:
+                await self._write(self._queue.popleft())
+                written += 1
+                if written % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                continue
+            self._wake.clear()
+            idle = None
+            if self._writable and not self._queue:
+                idle = self._last_sent + self._heartbeat - time.monotonic()
+            if idle is not None and idle <= 0:
+                self._queue.append({"type": "heartbeat", "ts": now_ms()})
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), idle)
+            except TimeoutError:
+                pass
+
+    async def _write(self, message: dict) -> None:
+        text = json.dumps(message, separators=(",", ":"))
+        await self._send({"type": "websocket.send", "text": text})
+        self._last_sent = time.monotonic()
+
+    async def _cut_off(self) -> None:
+        """Too far behind: a last error (it lands in the socket's buffer, if the client ever
+        reads that far), then the close; Twisted drops the TCP connection if the client does
+        not answer the close handshake."""
+        self._queue.clear()
+        log.info("ws: a client fell more than %s messages behind: disconnected", self._limit)
+        try:
+            await self._write(
+                error(
+                    "slow_consumer",
+                    f"More than {self._limit} messages waited for this client: disconnected. "
+                    "Reconnect and subscribe again for a fresh snapshot.",
+                )
+            )
+            await self._send({"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE_CODE})
+        except Exception:  # the connection went meanwhile: nothing left to tell
+            log.exception("ws: cutting a slow client off failed")
+        finally:
+            self._on_cut_off()

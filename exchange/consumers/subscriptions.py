@@ -1,0 +1,164 @@
+"""One connection's subscriptions: the stream behind each, the Channels groups they need
+(joined once, however many subscriptions share a group), and which of them a group message
+from the matcher concerns."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from exchange.selectors.candles import INTERVALS_MS
+from matching.protocol import book_group, trades_group, user_group
+
+from .book import BookStream
+from .market_feeds import MIN_INTERVAL_SECONDS, CandleStream, FeedStream, TickerStream
+from .messages import Subscription
+from .outbox import Outbox
+
+GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets a group's members after a day
+
+
+def groups_of(subscription: Subscription, user_id: int | None) -> list[str]:
+    symbol = subscription.symbol or ""
+    return {
+        "book": [book_group(symbol)],
+        "trades": [trades_group(symbol)],
+        "ticker": [book_group(symbol), trades_group(symbol)],  # best prices and last trade
+        "candles": [trades_group(symbol)],
+        "orders": [user_group(user_id)],
+        "balances": [user_group(user_id)],
+    }[subscription.channel]
+
+
+def trade_message(trade: dict) -> dict:
+    return {
+        "type": "trade",
+        "channel": "trades",
+        "symbol": trade["symbol"],
+        "trade_id": trade["trade_id"],
+        "price": trade["price"],
+        "quantity": trade["quantity"],
+        "taker_side": trade["taker_side"],
+        "ts": trade["ts"],
+    }
+
+
+class Subscriptions:
+    def __init__(
+        self,
+        layer,
+        channel_name: str,
+        outbox: Outbox,
+        *,
+        buffer_limit: int,
+        on_book_given_up: Callable[[str], None],
+    ) -> None:
+        self._layer, self._channel_name, self._outbox = layer, channel_name, outbox
+        self._buffer_limit = buffer_limit
+        self._on_book_given_up = on_book_given_up
+        self._streams: dict[Subscription, BookStream | FeedStream | None] = {}
+        self._joined: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+    def __contains__(self, subscription: Subscription) -> bool:
+        return subscription in self._streams
+
+    async def add(self, subscription: Subscription, user_id: int | None) -> None:
+        """Joins the groups first, then starts the stream: a book's snapshot is read only
+        once its updates are sure to arrive."""
+        stream = self._new_stream(subscription)
+        self._streams[subscription] = stream
+        for group in groups_of(subscription, user_id):
+            await self._join(group)
+        if isinstance(stream, BookStream):
+            stream.start(joined_at=time.monotonic())
+        elif stream is not None:
+            stream.start()
+
+    def restart(self, subscription: Subscription) -> None:
+        """A subscribe for a subscription held: a book sends a fresh snapshot."""
+        stream = self._streams.get(subscription)
+        if isinstance(stream, BookStream):
+            stream.start()
+
+    async def drop(self, subscription: Subscription, user_id: int | None) -> None:
+        if subscription not in self._streams:
+            return
+        stream = self._streams.pop(subscription)
+        if stream is not None:
+            stream.stop()
+        for group in groups_of(subscription, user_id):
+            await self._leave(group)
+
+    async def close(self) -> None:
+        """Stops every stream and leaves every group."""
+        for stream in self._streams.values():
+            if stream is not None:
+                stream.stop()
+        self._streams.clear()
+        joined, self._joined = list(self._joined), Counter()
+        for group in joined:
+            await self._layer.group_discard(group, self._channel_name)
+
+    async def keep_groups(self) -> None:
+        """Joins the groups again now and then: a Redis layer drops members after a day."""
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            for group in list(self._joined):
+                await self._layer.group_add(group, self._channel_name)
+
+    def _new_stream(self, subscription: Subscription) -> BookStream | FeedStream | None:
+        if subscription.channel == "book":
+            return BookStream(
+                subscription.symbol or "",
+                self._outbox,
+                buffer_limit=self._buffer_limit,
+                on_give_up=self._on_book_given_up,
+            )
+        if subscription.channel == "ticker":
+            return TickerStream(subscription, self._outbox, min_interval=MIN_INTERVAL_SECONDS)
+        if subscription.channel == "candles":
+            return CandleStream(subscription, self._outbox, min_interval=MIN_INTERVAL_SECONDS)
+        return None
+
+    async def _join(self, group: str) -> None:
+        if not self._joined[group]:
+            await self._layer.group_add(group, self._channel_name)
+        self._joined[group] += 1
+
+    async def _leave(self, group: str) -> None:
+        self._joined[group] -= 1
+        if self._joined[group] <= 0:
+            del self._joined[group]
+            await self._layer.group_discard(group, self._channel_name)
+
+    # ---- group messages: quick, no waiting -------------------------------------------------
+
+    def on_book_update(self, message: dict) -> None:
+        symbol = message.get("symbol")
+        book = self._streams.get(Subscription("book", symbol))
+        if isinstance(book, BookStream):
+            book.on_update(message)
+        ticker = self._streams.get(Subscription("ticker", symbol))
+        if isinstance(ticker, FeedStream):
+            ticker.touch(book_seq=message["seq"])
+
+    def on_trades(self, message: dict) -> None:
+        symbol, trades = message.get("symbol"), message.get("trades") or []
+        if not trades:
+            return
+        if Subscription("trades", symbol) in self._streams:
+            self._outbox.put_many([trade_message(trade) for trade in trades])
+        last_id = max(trade["trade_id"] for trade in trades)
+        last_ts = max(trade["ts"] for trade in trades)
+        ticker = self._streams.get(Subscription("ticker", symbol))
+        if isinstance(ticker, FeedStream):
+            ticker.touch(trade_id=last_id)
+        for interval in INTERVALS_MS:
+            candles = self._streams.get(Subscription("candles", symbol, interval))
+            if isinstance(candles, FeedStream):
+                candles.touch(trade_id=last_id, trade_ts=last_ts)

@@ -1,0 +1,130 @@
+"""A real embedded exchange (`runexchange`) with funded users and a seeded book, and a real
+headless Chromium (Debian's package) driven by Playwright. No browser is ever downloaded."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import services
+from tests.exchange.processes import ROOT, Process, process_env
+from tests.exchange.test_embedded_rest import _manage_json, _request
+from tests.exchange.test_runexchange import _free_port, _manage
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "var" / "test-artifacts" / "page"
+PASSWORD = "page-test-Secret-42"
+# The page's traders, and what `credit` gives each.
+TRADERS = {"maker": [("BTC", "1"), ("USDT", "20000")], "taker": [("BTC", "0.5"), ("USDT", "50000")]}
+# Seeded by the demo users: trades around 50,000 (a candle), then resting levels a side.
+SEED_TRADES = ["50000.00", "50060.00", "49980.00", "50120.00", "50040.00"]
+SEED_ASKS = [(f"{50200 + 25 * i}.00", f"{0.012 + 0.017 * i:.3f}") for i in range(12)]
+SEED_BIDS = [(f"{49975 - 25 * i}.00", f"{0.015 + 0.021 * i:.3f}") for i in range(12)]
+
+
+@dataclass
+class Exchange:
+    base: str
+    env: dict
+    process: Process
+
+
+def _create_user(env: dict, username: str) -> None:
+    code = (
+        "from accounts.models import User; "
+        f"User.objects.filter(username={username!r}).exists() or "
+        f"User.objects.create_user({username!r}, password={PASSWORD!r})"
+    )
+    _manage("shell", "-c", code, env=env)
+
+
+def _place(base: str, key: dict, order: dict, deadline: float) -> dict:
+    while True:  # the matcher takes the demo markets and deposits in within a second
+        status, body = _request(base, "POST", "/api/v1/orders", key, order)
+        if status == 201 or time.monotonic() > deadline:
+            assert status == 201, body
+            return body
+        time.sleep(0.3)
+
+
+def _seed(exchange: Exchange) -> None:
+    alice = _manage_json(exchange.env, "create_api_key", "alice")
+    bob = _manage_json(exchange.env, "create_api_key", "bob")
+    deadline = time.monotonic() + 30
+    order = {"symbol": "BTC-USDT", "type": "limit", "quantity": "0.05"}
+    for price in SEED_TRADES:
+        _place(exchange.base, alice, {**order, "side": "sell", "price": price}, deadline)
+        _place(exchange.base, bob, {**order, "side": "buy", "price": price}, deadline)
+    for key, side, levels in ((alice, "sell", SEED_ASKS), (bob, "buy", SEED_BIDS)):
+        for price, quantity in levels:
+            level = {**order, "side": side, "price": price, "quantity": quantity}
+            _place(exchange.base, key, level, deadline)
+
+
+@pytest.fixture(scope="module")
+def exchange(tmp_path_factory) -> Iterator[Exchange]:
+    """The embedded exchange on a free port: demo markets, two funded traders, a seeded book."""
+    env = process_env(tmp_path_factory.mktemp("exchange") / "data")
+    env.pop("DATABASE_URL")
+    env.pop("REDIS_URL", None)
+    # both browsers share 127.0.0.1, and a page load asks for several resources at once
+    env["EXCHANGE_RATE_PER_IP"] = "1000"
+    _manage("migrate", "--no-input", env=env)
+    _manage("bootstrap_demo", env=env)
+    for username in TRADERS:
+        _create_user(env, username)
+    port = _free_port()
+    process = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")
+    running = Exchange(f"http://127.0.0.1:{port}", env, process)
+    try:
+        process.wait_ready()
+        for username, funds in TRADERS.items():
+            for asset, amount in funds:
+                assert _manage_json(env, "credit", username, asset, amount)["status"] == "done"
+        _seed(running)
+        yield running
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless; skipped (or failed, with EXCHANGE_REQUIRE_SERVICES) when
+    it or Playwright is missing."""
+    if not CHROMIUM.exists():
+        services.unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        services.unavailable("Playwright", str(error))
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where the screenshots of the run are kept (var/ is not committed)."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS

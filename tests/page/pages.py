@@ -1,0 +1,3 @@
+"""What the page tests look for in the rendered HTML."""
+
+PAGE_SCRIPT = "/static/exchange/js/app.js"
