@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP through Django; WebSocket through Channels, behind the origin check
-(exchange/consumers/origin.py) and the session login (AuthMiddlewareStack)."""
+"""ASGI entry point: HTTP through Django (static files included); WebSocket through Channels,
+behind the origin check (exchange/consumers/origin.py) and the session login
+(AuthMiddlewareStack)."""
 
 import os
 
@@ -12,13 +13,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from exchange.consumers.origin import origin_validated  # noqa: E402
 from exchange.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The trading page's scripts and styles, from the apps' static/ folders whatever DEBUG
+        # says, in production daphne as in runexchange; unlike WhiteNoise's (sync-only)
+        # middleware this keeps every other request on the async path.
+        "http": ASGIStaticFilesHandler(django_asgi_app),
         "websocket": origin_validated(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

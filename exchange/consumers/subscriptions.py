@@ -72,8 +72,16 @@ class Subscriptions:
         once its updates are sure to arrive."""
         stream = self._new_stream(subscription)
         self._streams[subscription] = stream
-        for group in groups_of(subscription, user_id):
-            await self._join(group)
+        joined = []
+        try:
+            for group in groups_of(subscription, user_id):
+                await self._join(group)
+                joined.append(group)
+        except BaseException:  # the layer is away: no half-made subscription stays
+            del self._streams[subscription]
+            for group in joined:
+                await self._leave(group)
+            raise
         if isinstance(stream, BookStream):
             stream.start(joined_at=time.monotonic())
         elif stream is not None:

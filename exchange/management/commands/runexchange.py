@@ -31,7 +31,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, host: str, **options) -> None:
         from daphne.server import Server  # installs the asyncio reactor: import it first
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
         from twisted.internet import defer, reactor
 
         from exchange.asgi import application
@@ -69,10 +68,7 @@ class Command(BaseCommand):
         reactor.callWhenRunning(start)
         reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
         server = Server(
-            # The trading page's scripts and styles, served from the apps' static/ folders
-            # whatever DEBUG says; unlike WhiteNoise's (sync-only) middleware this keeps
-            # every other request on the async path.
-            application=ASGIStaticFilesHandler(application),
+            application=application,  # static files too: exchange/asgi.py
             endpoints=[f"tcp:port={port}:interface={host}"],
             signal_handlers=True,
             verbosity=options.get("verbosity", 1),
