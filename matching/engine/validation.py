@@ -193,35 +193,8 @@ def checked_order(
 
     if priced and price * lots < market.min_notional_units:
         raise Rejected("min_notional")
+    fields = (order_id, user, market, side, order_type, tif, price, trigger, lots, display, stp,
+              post_only, expire_at)  # fmt: skip
     if quote is not None:
-        return QuoteOrder(
-            order_id,
-            user,
-            market,
-            side,
-            order_type,
-            tif,
-            price,
-            trigger,
-            lots,
-            display,
-            stp,
-            post_only,
-            expire_at,
-            quote_left=budget,
-        )
-    return Order(
-        order_id,
-        user,
-        market,
-        side,
-        order_type,
-        tif,
-        price,
-        trigger,
-        lots,
-        display,
-        stp,
-        post_only,
-        expire_at,
-    )
+        return QuoteOrder(*fields, quote_left=budget)
+    return Order(*fields)

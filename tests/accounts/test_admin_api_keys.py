@@ -7,20 +7,11 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
-from django.test import Client
 
 from accounts.models import ApiKey
 from tests.api.clients import SignedClient
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
 
 
 @pytest.fixture

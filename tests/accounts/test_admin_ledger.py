@@ -4,21 +4,11 @@ matcher changes balances)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from accounts.models import Balance
 from tests.accounts.funds_rows import an_entry
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
 
 
 def test_ledger_entries_are_found_by_transfer_id(admin_client) -> None:

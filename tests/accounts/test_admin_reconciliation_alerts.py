@@ -4,20 +4,10 @@ once an admin has looked into them."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from accounts.models import ReconciliationAlert
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
 
 
 def an_alert(account: str, **fields) -> ReconciliationAlert:

@@ -14,14 +14,6 @@ pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
-
-
-@pytest.fixture
 def trader():
     return get_user_model().objects.create_user("trader")
 

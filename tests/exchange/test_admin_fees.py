@@ -12,14 +12,6 @@ from fees.models import FeeOverride, FeeTier
 pytestmark = [pytest.mark.django_db]
 
 
-@pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
-
-
 def add_tier(browser: Client, **fields: str):
     data = {"name": "vip", "min_volume_30d": "1000000", "maker_rate": "0", "taker_rate": "0.001"}
     return browser.post("/admin/fees/feetier/add/", {**data, **fields})

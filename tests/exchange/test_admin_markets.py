@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 
 from exchange.models import Market, Order, OrderEvent
@@ -19,14 +17,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 NEW_MARKET = {"tick_size": "0.01", "lot_size": "0.001", "min_notional": "0",
               "quote_precision": "8", "status": "trading", "shard": ""}  # fmt: skip
 CHANGE_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional", "status", "shard")
-
-
-@pytest.fixture
-def admin_client(production_like) -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
 
 
 def change_url(market: Market) -> str:

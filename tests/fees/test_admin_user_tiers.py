@@ -4,20 +4,10 @@ owns them."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from fees.models import UserTier
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
 
 
 def test_the_list_shows_each_user_with_their_tier(admin_client, tiers, users) -> None:
