@@ -14,6 +14,7 @@ from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey, Balance, LedgerEntry, ReconciliationAlert, Transfer, User
 from accounts.reconciliation import alerts_resolve
 from accounts.transfers import TransferError, transfer_request
+from exchange.admin import ReadOnlyAdmin
 
 admin.site.register(User, UserAdmin)
 
@@ -53,19 +54,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the persister writes from the matcher's events: to look at, never to edit."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Balance)

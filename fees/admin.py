@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
+from exchange.admin import ReadOnlyAdmin
 from fees.models import FeeOverride, FeeTier, UserTier
 
 SYNC_NOTE = "The matcher applies this within a second of saving (it syncs fees from the database)."
@@ -91,7 +92,7 @@ class FeeOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserTier)
-class UserTierAdmin(admin.ModelAdmin):
+class UserTierAdmin(ReadOnlyAdmin):
     """Who is above the lowest tier, by the last recompute. Editing a row would be undone by
     the next one: a user's own rates are an override."""
 
@@ -99,12 +100,3 @@ class UserTierAdmin(admin.ModelAdmin):
     list_filter = ("tier",)
     list_select_related = ("user", "tier")
     search_fields = ("user__username",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from exchange.api.formatting import fixed, iso_time, places
 from exchange.models import Trade
-from exchange.selectors.orders import decode_cursor, encode_cursor
+from exchange.selectors.orders import keyset_page
 
 
 def _fill(trade: Trade, liquidity: str) -> dict:
@@ -34,12 +34,7 @@ def fills_list(*, user_id: int, symbol: str | None, limit: int, cursor: str | No
     )
     if symbol is not None:
         trades = trades.filter(market_id=symbol)
-    if cursor:
-        at, key = decode_cursor(cursor)
-        trades = trades.filter(Q(executed_at__lt=at) | Q(executed_at=at, id__lt=key))
-    page = list(trades.order_by("-executed_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    page, next_cursor = keyset_page(trades, "executed_at", limit=limit, cursor=cursor)
     fills = []
     for trade in page:
         if trade.taker_user_id == user_id:
@@ -48,5 +43,5 @@ def fills_list(*, user_id: int, symbol: str | None, limit: int, cursor: str | No
             fills.append(_fill(trade, "maker"))
     return {
         "results": fills,
-        "next": encode_cursor(page[-1].executed_at, page[-1].id) if more else None,
+        "next": next_cursor,
     }

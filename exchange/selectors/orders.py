@@ -81,6 +81,21 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from None
 
 
+def keyset_page(
+    rows, time_field: str, *, limit: int, cursor: str | None
+) -> tuple[list, str | None]:
+    """A page of `rows`, newest first by (`time_field`, id), after `cursor`; and the cursor of
+    the next page (None on the last)."""
+    if cursor:
+        at, key = decode_cursor(cursor)
+        rows = rows.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "id__lt": key}))
+    page = list(rows.order_by(f"-{time_field}", "-id")[: limit + 1])
+    if len(page) <= limit:
+        return page, None
+    page = page[:limit]
+    return page, encode_cursor(getattr(page[-1], time_field), page[-1].id)
+
+
 def parse_limit(text: str | None, *, default: int = 100, maximum: int = 1000) -> int:
     if text is None:
         return default
@@ -100,12 +115,7 @@ def orders_list(
     orders = Order.objects.select_related("market").filter(STATUS_FILTERS[status], user_id=user_id)
     if symbol is not None:
         orders = orders.filter(market_id=symbol)
-    if cursor:
-        at, key = decode_cursor(cursor)
-        orders = orders.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
-    page = list(orders.order_by("-created_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    page, next_cursor = keyset_page(orders, "created_at", limit=limit, cursor=cursor)
     ids = [order.id for order in page]
     trades = list(Trade.objects.filter(Q(maker_order_id__in=ids) | Q(taker_order_id__in=ids)))
     by_order: dict[int, list[Trade]] = {}
@@ -115,5 +125,5 @@ def orders_list(
             by_order.setdefault(trade.taker_order_id, []).append(trade)
     return {
         "results": [order_from_row(order, by_order.get(order.id, [])) for order in page],
-        "next": encode_cursor(page[-1].created_at, page[-1].id) if more else None,
+        "next": next_cursor,
     }
