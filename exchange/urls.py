@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from exchange import views
+from exchange.observability.exposition import metrics_view
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(("exchange.api.urls", "api"))),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),

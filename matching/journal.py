@@ -78,7 +78,11 @@ class JournalWriter:
         fsync: str = "always",
         interval_ms: int = 10,
         segment_bytes: int = SEGMENT_BYTES,
+        on_commit=None,
+        on_sync=None,
     ) -> None:
+        """`on_commit(records)` and `on_sync(seconds)`, if given, are told of each batch
+        written and each fsync (for metrics); they run on the committing thread."""
         if fsync not in FSYNC_POLICIES:
             raise ValueError(f"fsync policy must be one of {FSYNC_POLICIES}, not {fsync!r}")
         self.directory = directory
@@ -87,6 +91,8 @@ class JournalWriter:
         self.segment_bytes = segment_bytes
         self.fsync_seconds = 0.0  # total time spent in fsync, for metrics
         self.batches = 0
+        self.on_commit = on_commit
+        self.on_sync = on_sync
         self._buffer: list[bytes] = []
         self._next_seq = next_seq
         self._last_fsync = time.monotonic()
@@ -129,12 +135,15 @@ class JournalWriter:
         """Writes the buffered batch, fsyncs it by policy, and returns the last seq written."""
         if self._buffer:
             data = b"".join(self._buffer)
+            records = len(self._buffer)
             self._buffer.clear()
             if self._size + len(data) > self.segment_bytes and self._size > len(MAGIC):
                 self._open_segment(self._first_buffered_seq(data))
             self._write(data)
             self._size += len(data)
             self.batches += 1
+            if self.on_commit is not None:
+                self.on_commit(records)
             self._unsynced = True
             if self.policy == "always":
                 self._sync()
@@ -172,6 +181,8 @@ class JournalWriter:
         self._unsynced = False
         self._last_fsync = time.monotonic()
         self.fsync_seconds += self._last_fsync - started
+        if self.on_sync is not None:
+            self.on_sync(self._last_fsync - started)
 
     def close(self) -> None:
         """Commits what is buffered, syncs (whatever the policy but `off`) and closes."""

@@ -26,6 +26,7 @@ from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
 from matching.event_format import event_dict
 from matching.journal import JournalWriter
 from matching.matcher_db import record_config_results, save_heartbeat, shard_state
+from matching.metrics import ORDER_OPS, MatcherMetrics, layer_depth
 from matching.persister import Item, Persister
 from matching.recovery import recover
 from matching.snapshots import SnapshotPolicy, write_snapshot
@@ -72,6 +73,7 @@ class Matcher:
         self.snapshots = SnapshotPolicy(snapshot_every_trades, snapshot_every_seconds)
         self.sync_config = sync_config
         self.stats = Stats()
+        self.metrics = MatcherMetrics(shard)
         self.book_feed = BookFeed()
         self.refused_versions: set[tuple[str, int]] = set()
         self.sent_transfers: set[str] = set()
@@ -136,7 +138,13 @@ class Matcher:
             recovered.replayed,
             self.persister.lag(),
         )
-        self.writer = JournalWriter(self.journal_dir, engine.seq + 1, fsync=self.fsync)
+        self.writer = JournalWriter(
+            self.journal_dir,
+            engine.seq + 1,
+            fsync=self.fsync,
+            on_commit=self.metrics.batch_records.observe,
+            on_sync=self.metrics.fsync_seconds.observe,
+        )
         self.snapshots.taken(engine)
         for symbol in engine.markets:
             self.book_feed.prime(engine, symbol, engine.seq)
@@ -172,10 +180,13 @@ class Matcher:
     # ---- the inbox ------------------------------------------------------------------------
 
     async def _receive(self) -> None:
-        """Moves messages from the channel layer to the inbox, which the loop drains."""
-        receive, put = self._layer.receive, self._inbox.put
+        """Moves messages from the channel layer to the inbox, which the loop drains, each
+        stamped with the time it was read (the matcher's order latency starts there)."""
+        receive, put, clock = self._layer.receive, self._inbox.put, time.perf_counter
         while True:
-            await put(await receive(self.channel))
+            message = await receive(self.channel)
+            message["received_at"] = clock()
+            await put(message)
 
     async def _tick(self) -> None:
         """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync."""
@@ -186,6 +197,7 @@ class Matcher:
             if time.monotonic() - last_sync >= SYNC_SECONDS:
                 last_sync = time.monotonic()
                 await self._heartbeat()
+                await self._watch()
                 if self.sync_config:
                     desired = await asyncio.to_thread(self._desired_config)
                     await self._inbox.put(
@@ -214,6 +226,8 @@ class Matcher:
         done: list[tuple[dict, list[tuple[int | None, dict, list[dict]]]]] = []
         touched: set[tuple[str, str, int]] = set()
         flush = False
+        commands_before = self.stats.commands
+        orders: list[tuple[str, float]] = []  # (op, when read) of each order command
         for message in batch:
             if message.get("type") == "matcher.internal":
                 if message["kind"] == "flush":
@@ -225,11 +239,21 @@ class Matcher:
             deadline = message.get("deadline")
             if deadline.__class__ is int and deadline < now:
                 self.stats.dropped_late += 1
+                self.metrics.dropped_late.inc()
                 continue
-            done.append((message, self._execute(message.get("command"), now, touched)))
+            command = message.get("command")
+            done.append((message, self._execute(command, now, touched)))
+            op = command.get("op") if command.__class__ is dict else None
+            if op in ORDER_OPS and "received_at" in message:
+                orders.append((op, message["received_at"]))
         if self.writer.pending:
             await asyncio.to_thread(self.writer.commit)
         await self._publish(done, touched)
+        answered = time.perf_counter()
+        self.metrics.batch_done(
+            self.stats.commands - commands_before,
+            [(op, answered - received) for op, received in orders],
+        )
         if flush:
             self._flush_books()
             self.writer.sync_if_due()
@@ -257,6 +281,8 @@ class Matcher:
             return [(None, command, [self._status()])]
         if op == "balances":
             return [(None, command, [funds_sync.balances_report(self.engine)])]
+        if op == "metrics":
+            return [(None, command, [self.metrics.report(self.persister)])]
         if op == "snapshot":
             self._snapshot_asked = True
             return [(None, command, [self._status()])]
@@ -414,6 +440,10 @@ class Matcher:
         if done:
             await asyncio.to_thread(self.writer.commit)
             await self._publish(done, touched)
+
+    async def _watch(self) -> None:
+        depth = await layer_depth(self._layer, self.channel)
+        self.metrics.watch(self.persister, self.engine.seq, depth, self._inbox.qsize())
 
     async def _heartbeat(self) -> None:
         status = self._status()

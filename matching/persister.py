@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from django.db import close_old_connections, connection, transaction
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
 from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
+from matching.rolling import LatencyWindow
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +227,9 @@ class Persister:
         self.persisted_seq = 0
         self.queued_seq = 0
         self.failures = 0
+        # how long each batch's oldest command waited to be written: the lag, over a minute
+        self.delays = LatencyWindow()
+        self._queued_at: deque[tuple[int, float]] = deque()  # (seq, when put), oldest first
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="persister", daemon=True)
         self._idle = threading.Condition()
@@ -234,11 +239,19 @@ class Persister:
 
     def put(self, item: Item) -> None:
         self.queued_seq = item.seq
+        self._queued_at.append((item.seq, time.monotonic()))
         self._queue.put(item)
 
     def lag(self) -> int:
         """Commands journaled but not yet in the database."""
         return self.queued_seq - self.persisted_seq if self.queued_seq else 0
+
+    def lag_seconds(self) -> float:
+        """How long the oldest command not yet in the database has waited (0 if none)."""
+        try:
+            return time.monotonic() - self._queued_at[0][1]
+        except IndexError:
+            return 0.0
 
     def wait_idle(self, timeout: float) -> bool:
         """Waits until everything queued is written; True if it was."""
@@ -281,7 +294,15 @@ class Persister:
                 time.sleep(pause)
                 pause = min(pause * 2, 5)
                 continue
-            with self._idle:
-                self.persisted_seq = written
-                self._idle.notify_all()
+            self._written(written)
             return
+
+    def _written(self, seq: int) -> None:
+        queued_at = self._queued_at
+        if queued_at and queued_at[0][0] <= seq:
+            self.delays.record(time.monotonic() - queued_at[0][1])
+            while queued_at and queued_at[0][0] <= seq:
+                queued_at.popleft()
+        with self._idle:
+            self.persisted_seq = seq
+            self._idle.notify_all()

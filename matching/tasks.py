@@ -2,18 +2,14 @@
 
 from celery import shared_task
 
-from exchange.models import Market
+from exchange.models.market import shards_in_use
 from matching import client
 from matching.periodic import PERIODIC
 
 
-def _shards() -> list[str]:
-    return sorted({""} | set(Market.objects.values_list("shard", flat=True)))
-
-
 def _send(task_name: str, timeout_ms: int) -> list[dict]:
     command = PERIODIC[task_name][0]
-    return [client.call_sync(command, shard=s, timeout_ms=timeout_ms) for s in _shards()]
+    return [client.call_sync(command, shard=s, timeout_ms=timeout_ms) for s in shards_in_use()]
 
 
 @shared_task(name="matching.tasks.expiry_tick", ignore_result=True, expires=5)

@@ -3,10 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from exchange.api.views import account, health, market_data, orders
+from exchange.api.views import account, health, market_data, orders, performance
 
 urlpatterns = [
     path("health", health.HealthView.as_view(), name="health"),
+    path("performance", performance.PerformanceView.as_view(), name="performance"),
     path("symbols", market_data.SymbolsView.as_view(), name="symbols"),
     path("orders", orders.OrdersView.as_view(), name="orders"),
     path("orders/<str:order_id>", orders.OrderView.as_view(), name="order"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, replace
 
 from channels.consumer import get_handler_name
@@ -21,6 +22,7 @@ from django.conf import settings
 from exchange.api.errors import ApiError
 from exchange.models import Market
 from exchange.models.market import canonical_symbol
+from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
 from matching.protocol import now_ms
 
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
@@ -67,7 +69,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             self.base_send,
             limit=self.limits.queue_size,
             heartbeat_seconds=self.limits.heartbeat_seconds,
-            on_cut_off=lambda: asyncio.ensure_future(self._tear_down()),
+            on_cut_off=self._cut_off,
         )
         self.subscriptions = Subscriptions(
             self.channel_layer,
@@ -83,6 +85,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.known_symbols: set[str] = set()
         self.torn_down = False
         await self.accept()
+        WS_CONNECTIONS.inc()
         self.outbox.watch_socket(self.base_send, self.limits.send_buffer_bytes)
         self.tasks = [
             asyncio.create_task(self.outbox.run()),
@@ -93,6 +96,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "tasks"):
+            WS_CONNECTIONS.dec()
             await self._tear_down()
             for task in self.tasks:
                 task.cancel()
@@ -222,13 +226,19 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             response = {"type": "response", "req_id": req_id, "status": 429, "body": error.body()}
             self.outbox.put({**response, "ts": now_ms()})
             return
-        task = asyncio.create_task(self._answer(op, message))
+        task = asyncio.create_task(self._answer(op, message, time.perf_counter()))
         self.requests.add(task)
         task.add_done_callback(self.requests.discard)
 
-    async def _answer(self, op: str, message: dict) -> None:
+    async def _answer(self, op: str, message: dict, started: float) -> None:
         response = await order_request(op, message, self.identity, self.client)
         self.outbox.put({**response, "ts": now_ms()})
+        kind = "place" if op == "order.place" else "cancel"
+        order_handled("websocket", kind, time.perf_counter() - started)
+
+    def _cut_off(self) -> None:
+        WS_SLOW_CONSUMERS.inc()
+        asyncio.ensure_future(self._tear_down())
 
     # ---- the channel layer's messages --------------------------------------------------------
 

@@ -22,6 +22,11 @@ def canonical_symbol(text: object) -> str | None:
     return None
 
 
+def shards_in_use() -> list[str]:
+    """The default shard ("") and every shard that runs a market, sorted."""
+    return sorted({"", *Market.objects.values_list("shard", flat=True).distinct()})
+
+
 class Market(models.Model):
     class Status(models.TextChoices):
         TRADING = "trading"

@@ -22,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exchange.api.serializers.errors import error_responses
-from exchange.models import Market, MatcherState
+from exchange.models import MatcherState
+from exchange.models.market import shards_in_use
 from matching.matcher_db import status_cache_key
 from matching.protocol import now_ms
 
@@ -60,7 +61,7 @@ def _shards() -> list[str]:
     """The default shard and every shard that runs a market (just the default if the
     database cannot say)."""
     try:
-        return sorted({"", *Market.objects.values_list("shard", flat=True).distinct()})
+        return shards_in_use()
     except Exception:
         return [""]
 

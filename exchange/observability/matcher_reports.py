@@ -1,0 +1,36 @@
+"""The matchers' own figures, asked of each running matcher with the `metrics` control
+command (they live in the matcher processes, not here)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+
+from exchange.models.market import shards_in_use
+from matching import client
+
+REPORT_TIMEOUT_MS = 1000
+
+
+def _shards() -> list[str]:
+    try:
+        return shards_in_use()
+    except Exception:  # the database is down: the default matcher may still answer
+        return [""]
+
+
+async def _report(shard: str, timeout_ms: int) -> dict | None:
+    try:
+        reply = await client.call({"op": "metrics"}, shard=shard, timeout_ms=timeout_ms)
+    except client.MatcherUnavailable:
+        return None
+    events = reply.get("events") or []
+    return events[0] if events and events[0].get("kind") == "metrics" else None
+
+
+async def matcher_reports(timeout_ms: int = REPORT_TIMEOUT_MS) -> dict[str, dict | None]:
+    """{shard: its `metrics` report, or None if it did not answer in `timeout_ms`}."""
+    shards = await sync_to_async(_shards, thread_sensitive=False)()
+    reports = await asyncio.gather(*(_report(shard, timeout_ms) for shard in shards))
+    return dict(zip(shards, reports, strict=True))
