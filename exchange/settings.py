@@ -120,7 +120,12 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 reads with a 5 s socket timeout by default, the same as
                 # channels-redis's blocking BZPOPMIN: give the socket more room than that.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # Its pool refuses (MaxConnectionsError) rather than waits past
+                # max_connections (100 by default): each message in flight holds one, and
+                # a busy server has more than 100 orders in flight.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}
+                ],
                 "capacity": 1000,
                 "channel_capacity": {"matching*": MATCHER_QUEUE_CAPACITY},
             },

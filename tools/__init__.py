@@ -1,0 +1,1 @@
+"""Developer tools that run beside the exchange (not part of the served application)."""
