@@ -37,6 +37,7 @@ EXCHANGE_FSYNC = env_choice("EXCHANGE_FSYNC", "always", choices=("always", "inte
 # Snapshots of the matcher's state: after this many trades or seconds, whichever is first.
 EXCHANGE_SNAPSHOT_EVERY_TRADES = env_int("EXCHANGE_SNAPSHOT_EVERY_TRADES", 1000)
 EXCHANGE_SNAPSHOT_EVERY_SECONDS = env_int("EXCHANGE_SNAPSHOT_EVERY_SECONDS", 300)
+EXCHANGE_SNAPSHOT_MIN_SECONDS = env_int("EXCHANGE_SNAPSHOT_MIN_SECONDS", 30)
 # How long a caller waits for the matcher's answer before giving up (503); the command
 # carries this deadline and the matcher drops it unexecuted once it has passed.
 EXCHANGE_MATCHER_TIMEOUT_MS = env_int("EXCHANGE_MATCHER_TIMEOUT_MS", 5000)
@@ -116,7 +117,8 @@ REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's layer with fewer round trips per message
+            "BACKEND": "exchange.channel_layer.BatchingRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 reads with a 5 s socket timeout by default, the same as
                 # channels-redis's blocking BZPOPMIN: give the socket more room than that.

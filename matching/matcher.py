@@ -64,13 +64,16 @@ class Matcher:
         fsync: str = "always",
         snapshot_every_trades: int = 1000,
         snapshot_every_seconds: float = 300,
+        snapshot_min_seconds: float = 0,
         sync_config: bool = True,
     ) -> None:
         self.shard = shard
         self.channel = protocol.matcher_channel(shard)
         self.journal_dir, self.snapshot_dir = shard_dirs(data_dir, shard)
         self.fsync = fsync
-        self.snapshots = SnapshotPolicy(snapshot_every_trades, snapshot_every_seconds)
+        self.snapshots = SnapshotPolicy(
+            snapshot_every_trades, snapshot_every_seconds, snapshot_min_seconds
+        )
         self.sync_config = sync_config
         self.stats = Stats()
         self.metrics = MatcherMetrics(shard)
@@ -182,11 +185,17 @@ class Matcher:
     async def _receive(self) -> None:
         """Moves messages from the channel layer to the inbox, which the loop drains, each
         stamped with the time it was read (the matcher's order latency starts there)."""
-        receive, put, clock = self._layer.receive, self._inbox.put, time.perf_counter
+        layer, put, clock = self._layer, self._inbox.put, time.perf_counter
+        receive_many = getattr(layer, "receive_many", None)  # exchange/channel_layer.py
         while True:
-            message = await receive(self.channel)
-            message["received_at"] = clock()
-            await put(message)
+            if receive_many is not None:
+                messages = await receive_many(self.channel)
+            else:
+                messages = [await layer.receive(self.channel)]
+            received_at = clock()
+            for message in messages:
+                message["received_at"] = received_at
+                await put(message)
 
     async def _tick(self) -> None:
         """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync."""
@@ -344,6 +353,7 @@ class Matcher:
     async def _publish(self, done: list, touched: set) -> None:
         layer = self._layer
         sends = []
+        replies: list[tuple[str, dict]] = []
         users: dict[object, list[dict]] = {}
         trades: dict[str, list[dict]] = {}
         config_results = []
@@ -375,7 +385,11 @@ class Matcher:
                     "ts": results[-1][1].get("ts") if results else None,
                     "events": [event for _, _, events in results for event in events],
                 }
-                sends.append(layer.send(reply_to, reply))
+                replies.append((reply_to, reply))
+        if hasattr(layer, "send_many"):  # one round trip for the batch's replies
+            sends.append(layer.send_many(replies))
+        else:
+            sends.extend(layer.send(reply_to, reply) for reply_to, reply in replies)
         for user, events in users.items():
             sends.append(
                 layer.group_send(

@@ -6,6 +6,7 @@ import asyncio
 import faulthandler
 import fcntl
 import signal
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -36,7 +37,11 @@ def new_matcher(shard: str) -> Matcher:
         fsync=settings.EXCHANGE_FSYNC,
         snapshot_every_trades=settings.EXCHANGE_SNAPSHOT_EVERY_TRADES,
         snapshot_every_seconds=settings.EXCHANGE_SNAPSHOT_EVERY_SECONDS,
+        snapshot_min_seconds=settings.EXCHANGE_SNAPSHOT_MIN_SECONDS,
     )
+
+
+SWITCH_INTERVAL = 0.0005
 
 
 class Command(BaseCommand):
@@ -49,6 +54,9 @@ class Command(BaseCommand):
         # `kill -USR1 PID` prints every thread's stack: how an operator sees where it hangs
         faulthandler.register(signal.SIGUSR1, all_threads=True)
         lock = hold_shard_lock(settings.EXCHANGE_DATA_DIR, shard)
+        # The persister thread is busy under load; with the default 5 ms switch interval the
+        # event loop waited up to that long for the GIL after each Redis reply or fsync.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             asyncio.run(self._run(new_matcher(shard)))
         finally:
