@@ -39,3 +39,12 @@ def redis_url() -> str:
     else:
         return url
     services.unavailable("Redis", f"cannot reach {url}: {error}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Rate-limit windows live in the server process's memory: none carries over between
+    tests run in this process."""
+    from exchange.api.rate_window import LIMITS
+
+    LIMITS.clear()

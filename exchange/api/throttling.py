@@ -1,41 +1,61 @@
 """Rate limits (API.md): per API key, and per client IP for requests without a key.
 
-DRF's history throttle on the shared cache (Redis in production), with the rates read from
-settings on each request so deployments and tests can change them.
+DRF throttles over the in-memory sliding window of `rate_window.py`, with the rates read
+from settings on each request so deployments and tests can change them. The WebSocket's
+order entry counts against the same windows (exchange/consumers/trading.py).
 """
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
+from exchange.api.rate_window import LIMITS
+
+DURATION = 1.0
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    scope = "api_key"
+def key_ident(api_key: ApiKey) -> str:
+    return f"key:{api_key.pk}"
 
-    def get_rate(self) -> str:
-        return f"{settings.EXCHANGE_RATE_PER_KEY}/s"
 
-    def allow_request(self, request, view) -> bool:
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+def address_ident(address: str) -> str:
+    return f"ip:{address}"
 
-    def get_cache_key(self, request, view) -> str | None:
+
+def key_allowed(ident: str, limit: int) -> float | None:
+    """None if a request of `ident` is within `limit` a second, else the seconds to wait."""
+    return LIMITS.check(ident, limit, DURATION)
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """EXCHANGE_RATE_PER_KEY requests a second for each API key."""
+
+    _wait: float | None = None
+
+    def ident_and_limit(self, request) -> tuple[str, int] | None:
         if not isinstance(request.auth, ApiKey):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        return key_ident(request.auth), settings.EXCHANGE_RATE_PER_KEY
+
+    def allow_request(self, request, view) -> bool:
+        found = self.ident_and_limit(request)
+        if found is None:
+            return True
+        self._wait = key_allowed(*found)
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return None if self._wait is None else max(1, math.ceil(self._wait))
 
 
 class IpRateThrottle(ApiKeyRateThrottle):
-    scope = "ip"
+    """EXCHANGE_RATE_PER_IP requests a second for each client address without a key."""
 
-    def get_rate(self) -> str:
-        return f"{settings.EXCHANGE_RATE_PER_IP}/s"
-
-    def get_cache_key(self, request, view) -> str | None:
+    def ident_and_limit(self, request) -> tuple[str, int] | None:
         if isinstance(request.auth, ApiKey):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return address_ident(self.get_ident(request)), settings.EXCHANGE_RATE_PER_IP

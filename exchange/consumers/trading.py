@@ -9,8 +9,6 @@ session, the address's) REST requests, so the socket is no way around it.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -68,27 +66,12 @@ async def authenticate(message: dict) -> ApiKey:
         raise ClientError(error.code, error.message, status=401) from None
 
 
-def _rate_allowed(identity: Identity, client: dict) -> bool:
-    """REST's throttles, asked with what they look at: the key, or the client's address."""
+def rate_allowed(identity: Identity, client: dict) -> bool:
+    """REST's throttles, asked with what they look at: the key, or the client's address
+    (in-memory windows: no thread, no lock to wait for)."""
     request = SimpleNamespace(auth=identity.api_key, META=client["meta"], headers=client["headers"])
     throttle = ApiKeyRateThrottle() if identity.api_key is not None else IpRateThrottle()
     return throttle.allow_request(request, None)
-
-
-# DRF's throttle reads the request history from the cache and writes it back: checks run at
-# once would all read the same history. One at a time per key (or address) in this process.
-_rate_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-async def rate_allowed(identity: Identity, client: dict) -> bool:
-    address = client["headers"].get("x-forwarded-for") or client["meta"]["REMOTE_ADDR"]
-    ident = f"key:{identity.api_key.pk}" if identity.api_key else f"ip:{address}"
-    lock = _rate_locks.get(ident)
-    if lock is None:
-        lock = _rate_locks[ident] = asyncio.Lock()
-    async with lock:
-        check = database_sync_to_async(_rate_allowed, thread_sensitive=False)
-        return await check(identity, client)
 
 
 def client_of(scope: dict) -> dict:
@@ -124,7 +107,7 @@ async def order_request(op: str, message: dict, identity: Identity, client: dict
             raise ApiError("missing_credentials", "Credentials are required.", status=401)
         if not identity.can_trade:
             raise ApiError("permission_denied", "This API key is read-only.", status=403)
-        if not await rate_allowed(identity, client):
+        if not rate_allowed(identity, client):
             raise ApiError("rate_limited", "Too many requests; retry in 1 s.", status=429)
         status, body = await _execute(op, message, identity)
     except Exception as exc:  # every failure is an answer, as in REST (500 logged there)
