@@ -12,7 +12,8 @@ import time
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from accounts.api_keys import api_key_secret, signature_matches
+from accounts.api_keys import signature_matches
+from accounts.key_cache import active_key
 from accounts.models import ApiKey
 
 
@@ -37,16 +38,13 @@ def authenticate_signed(
     key: str, timestamp: object, given_signature: object, method: str, path: str, body: bytes
 ) -> ApiKey:
     """The active key `key` if the request it signed checks out; raises AuthenticationFailed."""
-    api_key = (
-        ApiKey.objects.select_related("user").filter(key=key[:64], revoked_at=None).first()
-        if key
-        else None
-    )
-    if api_key is None or not api_key.user.is_active:
+    found = active_key(key) if key else None
+    if found is None:
         raise _failed("invalid_api_key", "Unknown or revoked API key.")
+    api_key, secret = found
     check_timestamp(timestamp)
     if not isinstance(given_signature, str) or not signature_matches(
-        api_key_secret(api_key), given_signature, str(timestamp).strip(), method, path, body
+        secret, given_signature, str(timestamp).strip(), method, path, body
     ):
         raise _failed("invalid_signature", "The signature does not match the request.")
     return api_key

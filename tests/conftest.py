@@ -48,3 +48,14 @@ def fresh_rate_limits() -> None:
     from exchange.api.rate_window import LIMITS
 
     LIMITS.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_key_cache() -> None:
+    """Keys and markets read in one test are not trusted in the next (its database is
+    rolled back)."""
+    from accounts.key_cache import forget_all
+    from exchange.services.orders import forget_markets
+
+    forget_all()
+    forget_markets()

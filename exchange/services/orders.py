@@ -8,6 +8,7 @@ body, or raises ApiError with the engine's reason code.
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal, InvalidOperation
 
 from asgiref.sync import sync_to_async
@@ -57,10 +58,25 @@ REASON_MESSAGES = {
 }
 
 
+# Markets change rarely (the admin), orders come thousands a second: each process keeps
+# what it read of a market for this long (a new market is read at once).
+MARKET_TTL_SECONDS = 1.0
+_markets: dict[str, tuple[float, Market]] = {}
+
+
+def forget_markets() -> None:
+    _markets.clear()
+
+
 async def market_of(symbol: str) -> Market:
     """The market `symbol` names (any case), or 400 `unknown_symbol`."""
     canonical = canonical_symbol(symbol)
+    cached = _markets.get(canonical) if canonical else None
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     market = canonical and await Market.objects.filter(symbol=canonical).afirst()
+    if market is not None:
+        _markets[canonical] = (time.monotonic() + MARKET_TTL_SECONDS, market)
     if market is None:
         raise ApiError("unknown_symbol", f"No market {symbol[:32]!r}.", field="symbol")
     return market
@@ -132,8 +148,10 @@ async def order_place(*, user_id: int, body: object) -> dict:
 
 async def _shard_of_order(order_id: int, known: dict | None) -> str | None:
     if known is not None:
-        market = await Market.objects.filter(symbol=known["symbol"]).afirst()
-        return market.shard if market else None
+        try:
+            return (await market_of(known["symbol"])).shard
+        except ApiError:  # the market is gone
+            return None
     state = await MatcherState.objects.filter(number=order_id // ID_SPACE).afirst()
     return state.shard if state else None
 
