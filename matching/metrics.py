@@ -118,6 +118,8 @@ class MatcherMetrics:
             )
         )
         self.resident_bytes.set_function(resident_bytes)
+        for queue in ("channel", "inbox"):
+            self.queue_depth.labels(shard, queue).set(0)
         # one-minute windows for /api/v1/performance
         self.order_window = LatencyWindow()
         self.command_window = CountWindow()

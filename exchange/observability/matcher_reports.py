@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from exchange.models.market import shards_in_use
 from matching import client
 
-REPORT_TIMEOUT_MS = 1000
+REPORT_TIMEOUT_MS = 2000
 
 
 def _shards() -> list[str]:

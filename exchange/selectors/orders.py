@@ -16,6 +16,7 @@ from django.db.models import Q
 from exchange.api.errors import ApiError
 from exchange.api.order_output import order_from_row
 from exchange.models import Order, Trade
+from exchange.selectors.async_cache import cache_set
 from matching.engine.domain import LIVE_STATUSES
 
 RECENT_SECONDS = 600
@@ -37,7 +38,7 @@ def remember(order_id: int, user_id: int, seq: int, body: dict) -> None:
 
 
 async def aremember(order_id: int, user_id: int, seq: int, body: dict) -> None:
-    await cache.aset(
+    await cache_set(
         recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS
     )
 
