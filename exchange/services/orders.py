@@ -17,7 +17,7 @@ from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
 from exchange.models import Market, MatcherState, Order
-from exchange.models.market import canonical_symbol
+from exchange.models.market import canonical_symbol, shards_in_use
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.orders import aremember, order_get
 from matching import client
@@ -64,8 +64,20 @@ MARKET_TTL_SECONDS = 1.0
 _markets: dict[str, tuple[float, Market]] = {}
 
 
+_shards: list[tuple[float, bool]] = []
+
+
 def forget_markets() -> None:
     _markets.clear()
+    _shards.clear()
+
+
+async def _sharded() -> bool:
+    """Whether markets run on more than one matcher (read once a second per process)."""
+    if not _shards or _shards[0][0] <= time.monotonic():
+        several = len(await sync_to_async(shards_in_use, thread_sensitive=False)()) > 1
+        _shards[:] = [(time.monotonic() + MARKET_TTL_SECONDS, several)]
+    return _shards[0][1]
 
 
 async def market_of(symbol: str) -> Market:
@@ -120,7 +132,9 @@ async def order_place(*, user_id: int, body: object) -> dict:
     market = await market_of(command["symbol"])
     command["symbol"] = market.symbol
     client_order_id = command.get("client_order_id")
-    if client_order_id is not None:
+    # One matcher holds every order of a user's, and refuses a repeated client_order_id
+    # itself (naming the existing order); across shards the database must be asked.
+    if client_order_id is not None and await _sharded():
         existing = (
             await Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
             .values_list("id", flat=True)
