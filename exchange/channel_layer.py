@@ -88,7 +88,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
         result = await connection.bzpopmin(key, timeout=timeout)
         return [] if result is None else [result[1]]
 
-    def _unpack(self, channel: str, data: bytes) -> tuple[str, dict]:
+    def _unpack(self, channel: str, data: bytes) -> tuple[str | list[str], dict]:
         message = self.deserialize(data)
         return message.pop("__asgi_channel__", channel), message
 
@@ -103,7 +103,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
                 if popped:
                     return [self._unpack(channel, data)[1] for data in popped]
 
-    async def receive_single(self, channel: str) -> tuple[str, dict]:
+    async def receive_single(self, channel: str) -> tuple[str | list[str], dict]:
         if "!" not in channel:
             return await super().receive_single(channel)
         fetch = asyncio.ensure_future(self._fetch_specific(channel))
@@ -115,16 +115,18 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
         self._buffer(batch[1:])
         return batch[0]
 
-    async def _fetch_specific(self, channel: str) -> list[tuple[str, dict]]:
+    async def _fetch_specific(self, channel: str) -> list[tuple[str | list[str], dict]]:
         index, key = self.consistent_hash(channel), self.prefix + channel
         while True:
             popped = await self._pop(index, key, RECEIVE_BATCH, self.brpop_timeout)
             if popped:
                 return [self._unpack(channel, data) for data in popped]
 
-    def _buffer(self, batch: list[tuple[str, dict]]) -> None:
+    def _buffer(self, batch: list[tuple[str | list[str], dict]]) -> None:
         for channel, message in batch:
-            self.receive_buffer[channel].put_nowait(message)
+            # a group message names every member of this process it is for
+            for member in channel if isinstance(channel, list) else (channel,):
+                self.receive_buffer[member].put_nowait(message)
 
     def _buffer_fetched(self, fetch: asyncio.Future) -> None:
         if not fetch.cancelled() and fetch.exception() is None:

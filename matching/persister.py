@@ -5,6 +5,10 @@ database. Each batch is one transaction that also records the last seq written
 (`MatcherState.persisted_seq`); rows are keyed by engine ids and sequence numbers and
 inserted with ON CONFLICT, so writing an event twice changes nothing. After a crash the
 matcher replays the journal from `persisted_seq` and hands those events here again.
+
+A batch's events become plain rows first (`collect_rows`). On PostgreSQL each table gets
+them in one statement (`write_rows_sql`, with `persister_sql`), without a model instance per
+row; other databases (the embedded SQLite) take them through the ORM (`write_rows_orm`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,6 +26,7 @@ from django.db import close_old_connections, connection, transaction
 
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
+from matching import persister_sql
 from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
 from matching.rolling import LatencyWindow
 
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 
 ORDER_STATE_FIELDS = ["status", "quantity", "filled_quantity", "updated_at", "last_seq"]
 BALANCE_FIELDS = ["available", "locked", "last_seq"]
+TRANSFER_OUTCOME_FIELDS = ["status", "reason", "seq", "done_at"]
 TRANSFER_OPS = ("credit", "debit")
 _STOP = object()
 
@@ -51,170 +57,251 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _placed_order(command: dict, event: dict, seq: int, at: datetime) -> Order:
+def _placed_order(command: dict, event: dict, seq: int, at: datetime) -> dict:
     """The row of an order the `new` command `command` created."""
     order_type = command["type"]
     expire_at = command.get("expire_at")
-    return Order(
-        id=event["order_id"],
-        user_id=event["user"],
-        market_id=event["symbol"],
-        client_order_id=command.get("client_order_id"),
-        side=event["side"],
-        type=order_type,
-        time_in_force=command.get("tif") or ("IOC" if order_type in MARKET_STYLE_TYPES else "GTC"),
-        price=_decimal(event["price"]),
-        quote_quantity=_decimal(command.get("quote_quantity")),
-        trigger_price=_decimal(command.get("trigger_price")),
-        quantity=Decimal(event["quantity"]),
-        display_quantity=_decimal(command.get("display_quantity")),
-        post_only=command.get("post_only") is True,
-        stp_mode=command.get("stp") or "cancel_resting",
-        expire_at=moment(expire_at) if isinstance(expire_at, int) else None,
-        status=event["status"],
-        filled_quantity=Decimal(event["filled_quantity"]),
-        created_at=at,
-        updated_at=at,
-        last_seq=seq,
-    )
+    default_tif = "IOC" if order_type in MARKET_STYLE_TYPES else "GTC"
+    return {
+        "id": event["order_id"],
+        "user_id": event["user"],
+        "market_id": event["symbol"],
+        "client_order_id": command.get("client_order_id"),
+        "side": event["side"],
+        "type": order_type,
+        "time_in_force": command.get("tif") or default_tif,
+        "price": _decimal(event["price"]),
+        "quote_quantity": _decimal(command.get("quote_quantity")),
+        "trigger_price": _decimal(command.get("trigger_price")),
+        "quantity": Decimal(event["quantity"]),
+        "display_quantity": _decimal(command.get("display_quantity")),
+        "post_only": command.get("post_only") is True,
+        "stp_mode": command.get("stp") or "cancel_resting",
+        "expire_at": moment(expire_at) if isinstance(expire_at, int) else None,
+        "status": event["status"],
+        "filled_quantity": Decimal(event["filled_quantity"]),
+        "created_at": at,
+        "updated_at": at,
+        "last_seq": seq,
+    }
 
 
-def write_items(shard_state_id: int, items: list[Item]) -> int:
-    """Writes `items` (in seq order) in one transaction; returns the last seq written."""
-    created: dict[int, Order] = {}
-    changed: dict[int, Order] = {}
-    history: list[OrderEvent] = []
-    trades: list[Trade] = []
-    ledger: list[LedgerEntry] = []
-    balances: dict[tuple[str, str], Balance] = {}
-    transfers: dict[str, tuple[str, str, int]] = {}
+@dataclass
+class Rows:
+    """A batch's rows as plain values, each a dict of model field attnames (`user_id`, not
+    `user`): what both writers write. An order appears once, in its latest state."""
+
+    created: dict[int, dict] = field(default_factory=dict)  # orders placed in this batch
+    changed: dict[int, dict] = field(default_factory=dict)  # earlier ones: id + state fields
+    history: list[dict] = field(default_factory=list)  # OrderEvent
+    trades: list[dict] = field(default_factory=list)
+    ledger: list[dict] = field(default_factory=list)  # LedgerEntry
+    balances: dict[tuple[str, str], dict] = field(default_factory=dict)  # the latest of each
+    # transfer id -> (status, reason, seq) of its credit or debit command
+    transfers: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    last_seq: int = 0
+    done_at: datetime | None = None  # when the batch's transfers are marked done or refused
+
+
+def collect_rows(items: list[Item]) -> Rows:
+    """The rows `items` (in seq order) write."""
+    rows = Rows(last_seq=items[-1].seq, done_at=moment(items[-1].ts))
+    balances: dict[tuple[str, str], tuple[dict, int]] = {}  # the latest event of each, its seq
     for item in items:
         at = moment(item.ts)
         placed_id = item.command.get("id") if item.command.get("op") == "new" else None
         for position, event in enumerate(item.events):
             kind = event["kind"]
             if kind == "order":
-                order_id = event["order_id"]
-                if order_id == placed_id and event["status"] == REJECTED:
-                    continue  # rejected on arrival: it never existed
-                row = created.get(order_id) or changed.get(order_id)
-                if row is None:
-                    if order_id == placed_id:
-                        row = created[order_id] = _placed_order(item.command, event, item.seq, at)
-                    else:
-                        row = changed[order_id] = Order(id=order_id)
-                row.status = event["status"]
-                row.quantity = Decimal(event["quantity"])  # a quote order's grows as it buys
-                row.filled_quantity = Decimal(event["filled_quantity"])
-                row.updated_at, row.last_seq = at, item.seq
-                history.append(
-                    OrderEvent(
-                        order_id=order_id,
-                        seq=item.seq,
-                        position=position,
-                        status=event["status"],
-                        filled_quantity=row.filled_quantity,
-                        at=at,
-                    )
-                )
+                _order_change(rows, item, placed_id, position, event, at)
             elif kind == "trade":
-                trades.append(_trade(event, item.seq))
+                rows.trades.append(_trade(event, item.seq))
             elif kind == "posting":
-                ledger.append(_ledger_entry(event, item.seq, position, at))
+                rows.ledger.append(_ledger_entry(event, item.seq, position, at))
             elif kind == "balance":
-                balance = _balance(event, item.seq)
-                balances[(balance.account, balance.asset)] = balance
+                balances[(str(event["user"]), event["asset"])] = (event, item.seq)
         if item.command.get("op") in TRANSFER_OPS:
-            transfers[str(item.command.get("transfer_id"))] = _transfer_outcome(item)
-    last_seq = items[-1].seq
+            rows.transfers[str(item.command.get("transfer_id"))] = _transfer_outcome(item)
+    rows.balances = {key: _balance(event, seq) for key, (event, seq) in balances.items()}
+    return rows
+
+
+def _order_change(
+    rows: Rows, item: Item, placed_id: object, position: int, event: dict, at: datetime
+) -> None:
+    """An ORDER event: the order's row takes its state, and its history one more row."""
+    order_id = event["order_id"]
+    if order_id == placed_id and event["status"] == REJECTED:
+        return  # rejected on arrival: it never existed
+    row = rows.created.get(order_id) or rows.changed.get(order_id)
+    if row is None:
+        if order_id == placed_id:
+            row = rows.created[order_id] = _placed_order(item.command, event, item.seq, at)
+        else:
+            row = rows.changed[order_id] = {"id": order_id}
+    row["status"] = event["status"]
+    row["quantity"] = Decimal(event["quantity"])  # a quote order's grows as it buys
+    row["filled_quantity"] = Decimal(event["filled_quantity"])
+    row["updated_at"], row["last_seq"] = at, item.seq
+    rows.history.append(
+        {
+            "order_id": order_id,
+            "seq": item.seq,
+            "position": position,
+            "status": event["status"],
+            "filled_quantity": row["filled_quantity"],
+            "at": at,
+        }
+    )
+
+
+def write_items(shard_state_id: int, items: list[Item]) -> int:
+    """Writes `items` (in seq order) in one transaction; returns the last seq written."""
+    rows = collect_rows(items)
     with transaction.atomic():
-        if created:
-            Order.objects.bulk_create(
-                created.values(),
-                update_conflicts=True,
-                unique_fields=["id"],
-                update_fields=ORDER_STATE_FIELDS,
-            )
-        if changed:
-            Order.objects.bulk_update(changed.values(), ORDER_STATE_FIELDS, batch_size=500)
-        OrderEvent.objects.bulk_create(history, ignore_conflicts=True)
-        Trade.objects.bulk_create(trades, ignore_conflicts=True)
-        LedgerEntry.objects.bulk_create(ledger, ignore_conflicts=True)
-        if balances:
-            Balance.objects.bulk_create(
-                balances.values(),
-                update_conflicts=True,
-                unique_fields=["account", "asset"],
-                update_fields=BALANCE_FIELDS,
-            )
-        for transfer_id, (status, reason, seq) in transfers.items():
-            # only a pending transfer changes: a repeat refused as a duplicate leaves it done
-            Transfer.objects.filter(transfer_id=transfer_id, status=Transfer.Status.PENDING).update(
-                status=status, reason=reason, seq=seq, done_at=moment(items[-1].ts)
-            )
-        MatcherState.objects.filter(pk=shard_state_id, persisted_seq__lt=last_seq).update(
-            persisted_seq=last_seq
+        if connection.vendor == "postgresql":
+            write_rows_sql(rows)
+        else:
+            write_rows_orm(rows)
+        MatcherState.objects.filter(pk=shard_state_id, persisted_seq__lt=rows.last_seq).update(
+            persisted_seq=rows.last_seq
         )
-    return last_seq
+    return rows.last_seq
 
 
-def _trade(event: dict, seq: int) -> Trade:
-    return Trade(
-        id=event["trade_id"],
-        seq=seq,
-        market_id=event["symbol"],
-        price=Decimal(event["price"]),
-        quantity=Decimal(event["quantity"]),
-        taker_side=event["taker_side"],
-        maker_order_id=event["maker_order_id"],
-        taker_order_id=event["taker_order_id"],
-        maker_user_id=event["maker_user"],
-        taker_user_id=event["taker_user"],
-        maker_fee=Decimal(event["maker_fee"]),
-        taker_fee=Decimal(event["taker_fee"]),
-        fee_asset=event["fee_asset"],
-        executed_at=moment(event["ts"]),
+def write_rows_sql(rows: Rows) -> None:
+    """PostgreSQL: one statement per table, its rows sent as arrays (no model instances)."""
+    with connection.cursor() as cursor:
+        persister_sql.insert(
+            cursor, Order, list(rows.created.values()), conflict=["id"], update=ORDER_STATE_FIELDS
+        )
+        persister_sql.update(cursor, Order, list(rows.changed.values()), "id", ORDER_STATE_FIELDS)
+        persister_sql.insert(cursor, OrderEvent, rows.history)
+        persister_sql.insert(cursor, Trade, rows.trades)
+        persister_sql.insert(cursor, LedgerEntry, rows.ledger)
+        persister_sql.insert(
+            cursor,
+            Balance,
+            list(rows.balances.values()),
+            conflict=["account", "asset"],
+            update=BALANCE_FIELDS,
+        )
+        # only a pending transfer changes: a repeat refused as a duplicate leaves it done
+        persister_sql.update(
+            cursor,
+            Transfer,
+            _transfer_rows(rows),
+            "transfer_id",
+            TRANSFER_OUTCOME_FIELDS,
+            only={"status": Transfer.Status.PENDING.value},
+        )
+
+
+def write_rows_orm(rows: Rows) -> None:
+    """Any other database (the embedded SQLite): the ORM's bulk writes."""
+    if rows.created:
+        Order.objects.bulk_create(
+            [Order(**row) for row in rows.created.values()],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=ORDER_STATE_FIELDS,
+        )
+    if rows.changed:
+        Order.objects.bulk_update(
+            [Order(**row) for row in rows.changed.values()], ORDER_STATE_FIELDS, batch_size=500
+        )
+    OrderEvent.objects.bulk_create(
+        [OrderEvent(**row) for row in rows.history], ignore_conflicts=True
     )
+    Trade.objects.bulk_create([Trade(**row) for row in rows.trades], ignore_conflicts=True)
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(**row) for row in rows.ledger], ignore_conflicts=True
+    )
+    if rows.balances:
+        Balance.objects.bulk_create(
+            [Balance(**row) for row in rows.balances.values()],
+            update_conflicts=True,
+            unique_fields=["account", "asset"],
+            update_fields=BALANCE_FIELDS,
+        )
+    for row in _transfer_rows(rows):
+        # only a pending transfer changes: a repeat refused as a duplicate leaves it done
+        Transfer.objects.filter(
+            transfer_id=row.pop("transfer_id"), status=Transfer.Status.PENDING
+        ).update(**row)
 
 
-def _ledger_entry(event: dict, seq: int, position: int, at: datetime) -> LedgerEntry:
+def _transfer_rows(rows: Rows) -> list[dict]:
+    """The outcome of each credit and debit (`TRANSFER_OUTCOME_FIELDS`), by transfer id."""
+    return [
+        {
+            "transfer_id": transfer_id,
+            "status": status,
+            "reason": reason,
+            "seq": seq,
+            "done_at": rows.done_at,
+        }
+        for transfer_id, (status, reason, seq) in rows.transfers.items()
+    ]
+
+
+def _trade(event: dict, seq: int) -> dict:
+    return {
+        "id": event["trade_id"],
+        "seq": seq,
+        "market_id": event["symbol"],
+        "price": Decimal(event["price"]),
+        "quantity": Decimal(event["quantity"]),
+        "taker_side": event["taker_side"],
+        "maker_order_id": event["maker_order_id"],
+        "taker_order_id": event["taker_order_id"],
+        "maker_user_id": event["maker_user"],
+        "taker_user_id": event["taker_user"],
+        "maker_fee": Decimal(event["maker_fee"]),
+        "taker_fee": Decimal(event["taker_fee"]),
+        "fee_asset": event["fee_asset"],
+        "executed_at": moment(event["ts"]),
+    }
+
+
+def _ledger_entry(event: dict, seq: int, position: int, at: datetime) -> dict:
     transfer_id = event.get("transfer_id")
-    return LedgerEntry(
-        seq=seq,
-        position=position,
-        asset=event["asset"],
-        from_account=str(event["from_account"]),
-        from_bucket=event["from_bucket"],
-        to_account=str(event["to_account"]),
-        to_bucket=event["to_bucket"],
-        amount=Decimal(event["amount"]),
-        reason=event["reason"],
-        order_id=event.get("order_id"),
-        trade_id=event.get("trade_id"),
-        transfer_id=None if transfer_id is None else str(transfer_id),
-        at=at,
-    )
+    return {
+        "seq": seq,
+        "position": position,
+        "asset": event["asset"],
+        "from_account": str(event["from_account"]),
+        "from_bucket": event["from_bucket"],
+        "to_account": str(event["to_account"]),
+        "to_bucket": event["to_bucket"],
+        "amount": Decimal(event["amount"]),
+        "reason": event["reason"],
+        "order_id": event.get("order_id"),
+        "trade_id": event.get("trade_id"),
+        "transfer_id": None if transfer_id is None else str(transfer_id),
+        "at": at,
+    }
 
 
-def _balance(event: dict, seq: int) -> Balance:
+def _balance(event: dict, seq: int) -> dict:
     account = str(event["user"])
-    return Balance(
-        account=account,
-        user_id=int(account) if account.isdigit() else None,
-        asset=event["asset"],
-        available=Decimal(event["available"]),
-        locked=Decimal(event["locked"]),
-        last_seq=seq,
-    )
+    return {
+        "account": account,
+        "user_id": int(account) if account.isdigit() else None,
+        "asset": event["asset"],
+        "available": Decimal(event["available"]),
+        "locked": Decimal(event["locked"]),
+        "last_seq": seq,
+    }
 
 
 def _transfer_outcome(item: Item) -> tuple[str, str, int]:
     """(status, reason, seq) of a credit or debit command: done if it moved funds."""
     for event in item.events:
         if event["kind"] == "posting":
-            return Transfer.Status.DONE, "", item.seq
+            return Transfer.Status.DONE.value, "", item.seq
     refusal = next((e for e in item.events if e["kind"] == "refused"), None)
-    return Transfer.Status.REFUSED, refusal["reason"] if refusal else "unknown", item.seq
+    return Transfer.Status.REFUSED.value, refusal["reason"] if refusal else "unknown", item.seq
 
 
 class Persister:
