@@ -8,6 +8,7 @@ and a receive pops one message per round trip plus three more for its backup que
 - a receive pops up to `RECEIVE_BATCH` waiting messages at once and hands the others to
   their channels' buffers (process-specific channels: the web processes' order replies);
 - `receive_many` gives the matcher a whole batch off its channel in one round trip;
+- a reply channel is named with a counter, not a fresh uuid4;
 - `send_many` sends a batch of messages (the matcher's replies) in one pipeline per host,
   without the capacity check (a reply goes to a channel its caller just made).
 
@@ -20,6 +21,7 @@ with; such a process's callers are gone with it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import defaultdict
 
@@ -41,6 +43,15 @@ return 1
 
 
 class BatchingRedisChannelLayer(RedisChannelLayer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._channel_numbers = itertools.count(1)
+
+    async def new_channel(self, prefix: str = "specific") -> str:
+        """A channel of this process: its random client prefix and a counter (the stock
+        layer draws a uuid4, from os.urandom, for each, and a caller makes one per order)."""
+        return f"{prefix}.{self.client_prefix}!{next(self._channel_numbers):x}"
+
     def _route(self, channel: str, message: dict) -> tuple[int, str, dict]:
         """(host index, Redis key, message) for `channel`, as the stock `send` does it."""
         if "!" in channel:

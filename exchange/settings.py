@@ -125,9 +125,7 @@ if REDIS_URL:
                 # Its pool refuses (MaxConnectionsError) rather than waits past
                 # max_connections (100 by default): each message in flight holds one, and
                 # a busy server has more than 100 orders in flight.
-                "hosts": [
-                    {"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}
-                ],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}],
                 "capacity": 1000,
                 "channel_capacity": {"matching*": MATCHER_QUEUE_CAPACITY},
             },
@@ -135,7 +133,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, its connection pool shared by the whole process
+            "BACKEND": "exchange.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
         },
     }

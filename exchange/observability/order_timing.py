@@ -14,7 +14,7 @@ _ONE_ORDER = re.compile(r"/api/v1/orders/[^/]+/?")
 
 
 def _order_op(scope: dict) -> str | None:
-    """"place" or "cancel" for the requests that place or cancel orders, else None."""
+    """ "place" or "cancel" for the requests that place or cancel orders, else None."""
     path, method = scope.get("path", ""), scope.get("method")
     if method == "POST" and path.rstrip("/") == ORDERS_PATH:
         return "place"

@@ -1,10 +1,10 @@
-"""Writing to Django's Redis cache from the event loop, without a worker thread.
+"""Reading and writing Django's Redis cache from the event loop, without a worker thread.
 
-Django's `cache.aset` runs the synchronous client on a thread: under load, a thread hop and
-often a fresh Redis connection per order. Here the same key and the same serialized value go
-through redis-py's asyncio client (one per event loop), so Django's `cache.get` reads them
-as if `cache.set` had written them. Any other cache backend (the embedded default's
-local memory) is written through `cache.aset` as before.
+Django's `cache.aget` and `cache.aset` run the synchronous client on a thread: under load,
+a thread hop per order. Here the same key and the same serialized value go
+through redis-py's asyncio client (one per event loop), so Django's `cache.get` and
+`cache.set` and these read each other's entries. Any other cache backend (the embedded
+default's local memory) goes through `cache.aget` and `cache.aset`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,15 @@ def _client(cache: RedisCache) -> aioredis.Redis:
         url = cache._servers[0]  # the LOCATION: one Redis server
         client = _clients[loop] = aioredis.Redis.from_url(url, max_connections=1000)
     return client
+
+
+async def cache_get(key: str) -> object | None:
+    """`cache.get(key)`, awaited on this event loop."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache) or len(cache._servers) != 1:
+        return await cache.aget(key)
+    raw = await _client(cache).get(cache.make_and_validate_key(key))
+    return None if raw is None else cache._cache._serializer.loads(raw)
 
 
 async def cache_set(key: str, value: object, timeout: int) -> None:

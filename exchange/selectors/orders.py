@@ -16,7 +16,7 @@ from django.db.models import Q
 from exchange.api.errors import ApiError
 from exchange.api.order_output import order_from_row
 from exchange.models import Order, Trade
-from exchange.selectors.async_cache import cache_set
+from exchange.selectors.async_cache import cache_get, cache_set
 from matching.engine.domain import LIVE_STATUSES
 
 RECENT_SECONDS = 600
@@ -41,6 +41,13 @@ async def aremember(order_id: int, user_id: int, seq: int, body: dict) -> None:
     await cache_set(
         recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS
     )
+
+
+async def arecent(order_id: int, user_id: int) -> dict | None:
+    """The body last answered for the user's order, from the recent-order cache (None if
+    none is kept, or the order is not theirs)."""
+    recent = await cache_get(recent_key(order_id))
+    return recent["body"] if recent is not None and recent.get("user") == user_id else None
 
 
 def parse_order_id(text: str) -> int | None:

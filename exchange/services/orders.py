@@ -19,7 +19,7 @@ from exchange.api.order_output import order_from_reply
 from exchange.models import Market, MatcherState, Order
 from exchange.models.market import canonical_symbol, shards_in_use
 from exchange.models.matcher_state import ID_SPACE
-from exchange.selectors.orders import aremember, order_get
+from exchange.selectors.orders import arecent, aremember, order_get
 from matching import client
 from matching.engine.domain import CANCELLED
 
@@ -171,9 +171,15 @@ async def _shard_of_order(order_id: int, known: dict | None) -> str | None:
 
 
 async def order_cancel(*, user_id: int, order_id: int) -> dict:
-    """Cancels the user's live order; returns its body, now `cancelled`."""
-    found = await sync_to_async(order_get)(user_id=user_id, order_id=order_id)
-    known = found[0] if found else None
+    """Cancels the user's live order; returns its body, now `cancelled`.
+
+    The body answered when the order was placed (the recent-order cache, read on the event
+    loop) serves unless the cancel shows the order filled since, or not open: then its fills
+    and status are read from the database, as they are for an order not in the cache."""
+    known = await arecent(order_id, user_id)
+    from_cache = known is not None
+    if not from_cache:
+        known = await _order_read(user_id, order_id)
     shard = await _shard_of_order(order_id, known)
     if shard is None:
         raise _order_not_found()
@@ -182,6 +188,8 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     event = next(
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
     )
+    if from_cache and (event is None or event["filled_quantity"] != known["filled_quantity"]):
+        known = await _order_read(user_id, order_id) or known
     if event is None:
         if known is None:
             raise _order_not_found()
@@ -201,6 +209,11 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     }
     await aremember(order_id, user_id, reply["seq"], body)
     return body
+
+
+async def _order_read(user_id: int, order_id: int) -> dict | None:
+    found = await sync_to_async(order_get)(user_id=user_id, order_id=order_id)
+    return found[0] if found else None
 
 
 def _order_not_found() -> ApiError:

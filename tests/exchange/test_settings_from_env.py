@@ -18,7 +18,7 @@ def test_it_uses_redis_for_channels_cache_and_celery_when_redis_url_is_set(
     ]
     # the matcher's channel holds more than the default 100 waiting commands
     assert layer["CONFIG"]["channel_capacity"]["matching*"] >= 10_000
-    assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHE"]["BACKEND"] == "exchange.cache.SharedPoolRedisCache"
     assert settings["CACHE"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert settings["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
 
