@@ -5,8 +5,9 @@ daphne's time on Redis round trips: a `send` makes four (trim expired, count, ad
 and a receive pops one message per round trip plus three more for its backup queue. Here:
 
 - `send` is one atomic script call (trim, capacity check, add, expire);
-- a receive pops up to `RECEIVE_BATCH` waiting messages at once and hands the others to
-  their channels' buffers (process-specific channels: the web processes' order replies);
+- a receive pops up to `RECEIVE_BATCH` waiting messages at once into their channels'
+  buffers (process-specific channels: the web processes' order replies, the sockets'
+  group messages);
 - `receive_many` gives the matcher a whole batch off its channel in one round trip;
 - a reply channel is named with a counter, not a fresh uuid4;
 - `send_many` sends a batch of messages (the matcher's replies) in one pipeline per host,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+import weakref
 from collections import defaultdict
 
 from channels.exceptions import ChannelFull
@@ -46,6 +48,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._channel_numbers = itertools.count(1)
+        self._fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> ...
 
     async def new_channel(self, prefix: str = "specific") -> str:
         """A channel of this process: its random client prefix and a counter (the stock
@@ -114,31 +117,50 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
                 if popped:
                     return [self._unpack(channel, data)[1] for data in popped]
 
-    async def receive_single(self, channel: str) -> tuple[str | list[str], dict]:
+    async def receive(self, channel: str) -> dict:
+        """The next message of `channel`. A process-specific channel's messages come from
+        one fetch at a time per event loop, which pops a batch off the process's Redis key
+        and puts every message in its channel's buffer; each receiver waits on its buffer or
+        on that fetch. A cancelled receiver leaves the fetch running: nothing it pops is lost,
+        and the next receiver waits on it rather than starting another."""
         if "!" not in channel:
-            return await super().receive_single(channel)
-        fetch = asyncio.ensure_future(self._fetch_specific(channel))
+            return await super().receive(channel)
+        assert self.require_valid_channel_name(channel)
+        buffer = self.receive_buffer[channel]
         try:
-            batch = await asyncio.shield(fetch)
-        except asyncio.CancelledError:
-            fetch.add_done_callback(self._buffer_fetched)
-            raise
-        self._buffer(batch[1:])
-        return batch[0]
+            while buffer.empty():
+                fetch = self._fetch(self.non_local_name(channel))
+                getter = asyncio.ensure_future(buffer.get())
+                try:
+                    await asyncio.wait({getter, fetch}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not getter.done():
+                        getter.cancel()
+                if getter.done() and not getter.cancelled():
+                    return getter.result()
+                if fetch.done() and fetch.exception() is not None:
+                    raise fetch.exception()
+            return buffer.get_nowait()
+        finally:
+            if buffer.empty() and self.receive_buffer.get(channel) is buffer:
+                del self.receive_buffer[channel]
 
-    async def _fetch_specific(self, channel: str) -> list[tuple[str | list[str], dict]]:
-        index, key = self.consistent_hash(channel), self.prefix + channel
-        while True:
-            popped = await self._pop(index, key, RECEIVE_BATCH, self.brpop_timeout)
-            if popped:
-                return [self._unpack(channel, data) for data in popped]
+    def _fetch(self, real_channel: str) -> asyncio.Future:
+        """The running fetch of this event loop's process-specific messages, or a new one."""
+        loop = asyncio.get_running_loop()
+        fetches = self._fetches.setdefault(loop, {})
+        fetch = fetches.get(real_channel)
+        if fetch is None or fetch.done():
+            fetch = fetches[real_channel] = asyncio.ensure_future(self._fetch_once(real_channel))
+        return fetch
+
+    async def _fetch_once(self, real_channel: str) -> None:
+        index, key = self.consistent_hash(real_channel), self.prefix + real_channel
+        for data in await self._pop(index, key, RECEIVE_BATCH, self.brpop_timeout):
+            self._buffer([self._unpack(real_channel, data)])
 
     def _buffer(self, batch: list[tuple[str | list[str], dict]]) -> None:
         for channel, message in batch:
             # a group message names every member of this process it is for
             for member in channel if isinstance(channel, list) else (channel,):
                 self.receive_buffer[member].put_nowait(message)
-
-    def _buffer_fetched(self, fetch: asyncio.Future) -> None:
-        if not fetch.cancelled() and fetch.exception() is None:
-            self._buffer(fetch.result())

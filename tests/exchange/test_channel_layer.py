@@ -1,0 +1,107 @@
+"""The batching Redis channel layer (exchange/channel_layer.py) against a real Redis: it
+delivers what the stock layer delivers, in order, loses nothing to a cancelled receive, and
+never leaves a receiver waiting on a fetch that another, cancelled receiver started."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from channels.exceptions import ChannelFull
+
+from exchange.channel_layer import BatchingRedisChannelLayer
+
+# a functional bound, far above a round trip, well under the layer's 5 s blocking pop
+PROMPT = 2.0
+
+
+def run(redis_url: str, scenario, **config) -> object:
+    async def main():
+        layer = BatchingRedisChannelLayer(
+            hosts=[redis_url], prefix=f"exchange-test-{uuid.uuid4().hex}", **config
+        )
+        try:
+            return await scenario(layer)
+        finally:
+            await layer.flush()
+            await layer.close_pools()
+
+    return asyncio.run(main())
+
+
+def test_specific_channel_messages_arrive_in_order(redis_url: str) -> None:
+    async def scenario(layer):
+        channel = await layer.new_channel()
+        for n in range(5):
+            await layer.send(channel, {"type": "t", "n": n})
+        return [(await asyncio.wait_for(layer.receive(channel), PROMPT))["n"] for _ in range(5)]
+
+    assert run(redis_url, scenario) == [0, 1, 2, 3, 4]
+
+
+def test_a_group_message_reaches_every_member_in_the_process(redis_url: str) -> None:
+    async def scenario(layer):
+        first, second = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("g", first)
+        await layer.group_add("g", second)
+        await layer.group_send("g", {"type": "hello"})
+        return [await asyncio.wait_for(layer.receive(c), PROMPT) for c in (first, second)]
+
+    assert run(redis_url, scenario) == [{"type": "hello"}, {"type": "hello"}]
+
+
+def test_a_cancelled_receive_loses_nothing_and_holds_up_no_one(redis_url: str) -> None:
+    async def scenario(layer):
+        gone, waiting = await layer.new_channel(), await layer.new_channel()
+        receiving = asyncio.ensure_future(layer.receive(gone))
+        await asyncio.sleep(0.2)  # it is now blocked in the fetch
+        receiving.cancel()
+        await layer.send(gone, {"type": "late"})
+        await layer.send(waiting, {"type": "reply"})
+        reply = await asyncio.wait_for(layer.receive(waiting), PROMPT)
+        late = await asyncio.wait_for(layer.receive(gone), PROMPT)
+        return reply, late
+
+    assert run(redis_url, scenario) == ({"type": "reply"}, {"type": "late"})
+
+
+def test_receive_many_takes_a_general_channels_backlog_at_once(redis_url: str) -> None:
+    async def scenario(layer):
+        for n in range(7):
+            await layer.send("matching", {"type": "c", "n": n})
+        batch = await asyncio.wait_for(layer.receive_many("matching", count=5), PROMPT)
+        rest = await asyncio.wait_for(layer.receive_many("matching"), PROMPT)
+        return [m["n"] for m in batch], [m["n"] for m in rest]
+
+    assert run(redis_url, scenario) == ([0, 1, 2, 3, 4], [5, 6])
+
+
+def test_send_many_delivers_each_message_to_its_channel(redis_url: str) -> None:
+    async def scenario(layer):
+        channels = [await layer.new_channel() for _ in range(3)]
+        await layer.send_many([(c, {"type": "r", "to": i}) for i, c in enumerate(channels)])
+        return [(await asyncio.wait_for(layer.receive(c), PROMPT))["to"] for c in channels]
+
+    assert run(redis_url, scenario) == [0, 1, 2]
+
+
+def test_a_full_channel_refuses_a_send(redis_url: str) -> None:
+    async def scenario(layer):
+        await layer.send("small", {"type": "a"})
+        await layer.send("small", {"type": "b"})
+        with pytest.raises(ChannelFull):
+            await layer.send("small", {"type": "c"})
+        return await layer.receive_many("small")
+
+    assert run(redis_url, scenario, capacity=2) == [{"type": "a"}, {"type": "b"}]
+
+
+def test_reply_channel_names_are_unique_and_of_this_process(redis_url: str) -> None:
+    async def scenario(layer):
+        names = {await layer.new_channel() for _ in range(1000)}
+        return names, layer.client_prefix
+
+    names, prefix = run(redis_url, scenario)
+    assert len(names) == 1000
+    assert all(name.startswith(f"specific.{prefix}!") for name in names)
