@@ -64,14 +64,15 @@ INSTALLED_APPS = [
 
 AUTH_USER_MODEL = "accounts.User"
 
+# Django's usual middleware, its hooks run on the event loop (exchange/middleware.py)
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "exchange.middleware.Security",
+    "exchange.middleware.Session",
+    "exchange.middleware.Common",
+    "exchange.middleware.Csrf",
+    "exchange.middleware.Authentication",
+    "exchange.middleware.Messages",
+    "exchange.middleware.XFrameOptions",
 ]
 
 ROOT_URLCONF = "exchange.urls"

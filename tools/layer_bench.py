@@ -1,6 +1,6 @@
 """How many commands a second the matcher process takes when fed over the Channels layer.
 
-    python -m tools.layer_bench prefill --commands 100000
+    python -m tools.layer_bench prefill --commands 100000 [--rate 10000]
     python -m tools.layer_bench closed --seconds 20 --senders 2 --inflight 400
 
 Run it with the environment of a running `run_matcher` (DATABASE_URL, REDIS_URL, a market
@@ -9,9 +9,10 @@ resting) and cancels of resting ones, sent as the web processes send them
 (matching/protocol.py), by users the tool makes and funds.
 
 `prefill` measures the matcher alone: it serializes every command first, then pushes them
-onto the matcher's channel in pipelined chunks, and times until the reply to a `status`
-sent last arrives (the channel is first in, first out); the client costs almost nothing
-while the matcher works, which matters on a 2-core machine. `closed` keeps `--inflight`
+onto the matcher's channel in pipelined chunks (all at once, or `--rate` a second, to see
+the persister's lag at that rate), and times until the reply to a `status` sent last
+arrives (the channel is first in, first out); the client costs almost nothing while the
+matcher works, which matters on a 2-core machine. `closed` keeps `--inflight`
 commands in flight from each of `--senders` processes and reports the latency they saw.
 One JSON line: commands per second, and the matcher's own figures (the `metrics` command).
 """
@@ -115,7 +116,9 @@ async def _sender(index: int, symbol: str, seconds: float, inflight: int, seed: 
     return {"answered": answered, "elapsed": elapsed, "latencies": latencies}
 
 
-async def _prefill(symbol: str, commands: int, users: int, seed: int) -> dict:
+async def _prefill(
+    symbol: str, commands: int, users: int, seed: int, rate: float | None = None
+) -> dict:
     from asgiref.sync import sync_to_async
     from channels.layers import get_channel_layer
 
@@ -158,10 +161,14 @@ async def _prefill(symbol: str, commands: int, users: int, seed: int) -> dict:
         payloads.append(layer.serialize(request(command, None, deadline, k)))
     key = layer.prefix + matcher_channel(market.shard)
     connection = layer.connection(0)
+    # all at once, or `rate` a second in twentieths of a second
+    chunk = 5000 if rate is None else max(1, int(rate / 20))
     started = time.perf_counter()
-    for first in range(0, len(payloads), 5000):
+    for number, first in enumerate(range(0, len(payloads), chunk)):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, started + number * chunk / rate - time.perf_counter()))
         now = time.time()
-        await connection.zadd(key, {data: now for data in payloads[first : first + 5000]})
+        await connection.zadd(key, {data: now for data in payloads[first : first + chunk]})
     pushed = time.perf_counter()
     await layer.send(
         matcher_channel(market.shard),
@@ -171,6 +178,7 @@ async def _prefill(symbol: str, commands: int, users: int, seed: int) -> dict:
     elapsed = time.perf_counter() - started
     return {
         "mode": "prefill",
+        "rate": rate,
         "commands": commands,
         "journaled": final["last_seq"] - status["last_seq"],
         "push_seconds": round(pushed - started, 3),
@@ -222,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     prefill = modes.add_parser("prefill", help="the matcher alone, fed a prepared backlog")
     prefill.add_argument("--commands", type=int, default=100_000)
     prefill.add_argument("--users", type=int, default=20)
+    prefill.add_argument(
+        "--rate", type=float, help="push this many commands a second (default: all at once)"
+    )
     closed = modes.add_parser("closed", help="senders keeping commands in flight")
     closed.add_argument("--seconds", type=float, default=20)
     closed.add_argument("--senders", type=int, default=2, help="sender processes")
@@ -236,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         report = _closed(args)
     else:
         _setup_django()
-        report = asyncio.run(_prefill(args.symbol, args.commands, args.users, args.seed))
+        report = asyncio.run(
+            _prefill(args.symbol, args.commands, args.users, args.seed, args.rate)
+        )
     report["matcher"] = _matcher_report(args.symbol)
     print(json.dumps(report))
     return 0

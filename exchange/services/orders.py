@@ -11,14 +11,13 @@ import asyncio
 import time
 from decimal import Decimal, InvalidOperation
 
-from asgiref.sync import sync_to_async
-
 from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
 from exchange.models import Market, MatcherState, Order
 from exchange.models.market import canonical_symbol, shards_in_use
 from exchange.models.matcher_state import ID_SPACE
+from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import arecent, aremember, order_get
 from matching import client
 from matching.engine.domain import CANCELLED
@@ -75,7 +74,7 @@ def forget_markets() -> None:
 async def _sharded() -> bool:
     """Whether markets run on more than one matcher (read once a second per process)."""
     if not _shards or _shards[0][0] <= time.monotonic():
-        several = len(await sync_to_async(shards_in_use, thread_sensitive=False)()) > 1
+        several = len(await db_read(shards_in_use)) > 1
         _shards[:] = [(time.monotonic() + MARKET_TTL_SECONDS, several)]
     return _shards[0][1]
 
@@ -212,7 +211,7 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
 
 
 async def _order_read(user_id: int, order_id: int) -> dict | None:
-    found = await sync_to_async(order_get)(user_id=user_id, order_id=order_id)
+    found = await db_read(order_get, user_id=user_id, order_id=order_id)
     return found[0] if found else None
 
 

@@ -4,7 +4,6 @@ process keeps many orders in flight while the matcher answers."""
 from __future__ import annotations
 
 from adrf.views import APIView
-from asgiref.sync import sync_to_async
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ from exchange.api.serializers.orders import (
     OrderPlaceSerializer,
     OrderSerializer,
 )
+from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
 from exchange.services.orders import market_of, order_cancel, order_place, orders_cancel_all
 
@@ -57,7 +57,8 @@ class OrdersView(APIView):
         symbol = _symbol(request)
         if symbol is not None:
             symbol = (await market_of(symbol)).symbol
-        page = await sync_to_async(orders_list)(
+        page = await db_read(
+            orders_list,
             user_id=request.user.pk,
             symbol=symbol,
             status=params.get("status", "all"),
@@ -84,7 +85,7 @@ class OrderView(APIView):
     )
     async def get(self, request, order_id: str) -> Response:
         key = parse_order_id(order_id)
-        found = key and await sync_to_async(order_get)(user_id=request.user.pk, order_id=key)
+        found = key and await db_read(order_get, user_id=request.user.pk, order_id=key)
         if not found:
             raise not_found("order_not_found", "No such order.", field="order_id")
         return Response(found[0])
