@@ -13,6 +13,7 @@ row; other databases (the embedded SQLite) take them through the ORM (`write_row
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -49,7 +50,9 @@ class Item:
     events: list[dict]
 
 
+@functools.lru_cache(maxsize=1024)
 def moment(ts_ms: int) -> datetime:
+    """The aware datetime of an engine time in ms (cached: a batch's commands share a few)."""
     return datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
 
 
