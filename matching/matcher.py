@@ -19,7 +19,7 @@ from pathlib import Path
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
-from matching import config_sync, funds_sync, protocol
+from matching import config_sync, funds_sync, protocol, snapshot_child
 from matching.book_feed import BookFeed
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
@@ -90,6 +90,7 @@ class Matcher:
         self._layer = None
         self._failed = False
         self._snapshot_asked = False
+        self._snapshot_child: int | None = None  # the pid writing a snapshot (snapshot_child)
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -172,6 +173,8 @@ class Matcher:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._snapshot_child is not None:  # one writer of the directory at a time
+            await asyncio.to_thread(self._collect_snapshot_child, True)
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
         if self.engine is not None and not self._failed:
@@ -266,10 +269,27 @@ class Matcher:
         if flush:
             self._flush_books()
             self.writer.sync_if_due()
-        if self._snapshot_asked or self.snapshots.due(self.engine):
+        if self._snapshot_child is not None:
+            self._collect_snapshot_child()
+        if self._snapshot_child is None and (
+            self._snapshot_asked or self.snapshots.due(self.engine)
+        ):
             self._snapshot_asked = False
-            await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
+            if snapshot_child.CAN_FORK:
+                self._snapshot_child = snapshot_child.start(self.snapshot_dir, self.engine)
+            else:
+                await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
             self.snapshots.taken(self.engine)
+
+    def _collect_snapshot_child(self, wait: bool = False) -> None:
+        code = snapshot_child.finished(self._snapshot_child, wait)
+        if code is not None:
+            if code != 0:
+                log.error(
+                    "matcher: the snapshot child failed (exit %s); the next one retries", code
+                )
+                self._snapshot_asked = True
+            self._snapshot_child = None
 
     def _execute(
         self, command: object, now: int, touched: set
