@@ -4,14 +4,7 @@ refused requests not counted, and the wait until the next one is allowed."""
 from __future__ import annotations
 
 from exchange.api.rate_window import SlidingWindow
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_n_requests_pass_and_the_next_waits_for_the_oldest_to_leave() -> None:

@@ -4,14 +4,7 @@ old seconds falling out, and a bounded sample store that keeps count and max exa
 from __future__ import annotations
 
 from matching.rolling import CountWindow, LatencyWindow, percentile
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -21,7 +14,7 @@ def test_percentiles_are_nearest_rank() -> None:
 
 
 def test_a_summary_is_in_whole_microseconds() -> None:
-    window = LatencyWindow(clock=Clock())
+    window = LatencyWindow(clock=Clock(1000.0))
     for micros in range(1, 1001):
         window.record(micros / 1e6)
 
@@ -32,13 +25,13 @@ def test_a_summary_is_in_whole_microseconds() -> None:
 
 
 def test_an_empty_window_has_no_percentiles() -> None:
-    summary = LatencyWindow(clock=Clock()).summary()
+    summary = LatencyWindow(clock=Clock(1000.0)).summary()
     assert summary == {"count": 0, "per_second": 0.0, "p50": None, "p95": None, "p99": None,
                        "max": None}  # fmt: skip
 
 
 def test_seconds_older_than_the_window_fall_out() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     window = LatencyWindow(seconds=60, clock=clock)
     window.record(0.5)
     clock.now += 30
@@ -53,7 +46,7 @@ def test_seconds_older_than_the_window_fall_out() -> None:
 
 
 def test_a_slot_reused_after_a_full_turn_starts_empty() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     window = LatencyWindow(seconds=60, clock=clock)
     window.record(0.2)
     clock.now += 120  # the same slot, two turns later
@@ -64,7 +57,7 @@ def test_a_slot_reused_after_a_full_turn_starts_empty() -> None:
 
 
 def test_past_the_cap_count_and_max_stay_exact() -> None:
-    window = LatencyWindow(per_second_cap=10, clock=Clock())
+    window = LatencyWindow(per_second_cap=10, clock=Clock(1000.0))
     for _ in range(50):
         window.record(0.001)
     window.record(0.9)  # beyond the cap: not sampled, but the max
@@ -75,7 +68,7 @@ def test_past_the_cap_count_and_max_stay_exact() -> None:
 
 
 def test_counts_per_second_over_the_window() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     counts = CountWindow(seconds=60, clock=clock)
     counts.add(600)
     clock.now += 1
