@@ -27,6 +27,14 @@ def shards_in_use() -> list[str]:
     return sorted({"", *Market.objects.values_list("shard", flat=True).distinct()})
 
 
+def shards_known() -> list[str]:
+    """`shards_in_use()`, or just the default shard when the database cannot say."""
+    try:
+        return shards_in_use()
+    except Exception:
+        return [""]
+
+
 class Market(models.Model):
     class Status(models.TextChoices):
         TRADING = "trading"

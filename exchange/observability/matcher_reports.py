@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from asgiref.sync import sync_to_async
-
 from exchange.models.market import shards_in_use
+from exchange.selectors.db_thread import db_read
 from matching import client
 
 REPORT_TIMEOUT_MS = 2000
-
-
-def _shards() -> list[str]:
-    try:
-        return shards_in_use()
-    except Exception:  # the database is down: the default matcher may still answer
-        return [""]
 
 
 async def _report(shard: str, timeout_ms: int) -> dict | None:
@@ -31,6 +23,9 @@ async def _report(shard: str, timeout_ms: int) -> dict | None:
 
 async def matcher_reports(timeout_ms: int = REPORT_TIMEOUT_MS) -> dict[str, dict | None]:
     """{shard: its `metrics` report, or None if it did not answer in `timeout_ms`}."""
-    shards = await sync_to_async(_shards, thread_sensitive=False)()
+    try:
+        shards = await db_read(shards_in_use)
+    except Exception:  # the database is down: the default matcher may still answer
+        shards = [""]
     reports = await asyncio.gather(*(_report(shard, timeout_ms) for shard in shards))
     return dict(zip(shards, reports, strict=True))
