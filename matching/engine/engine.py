@@ -29,6 +29,7 @@ from .events import CONFIGURED, REFUSED, order_update
 from .execution import fok_can_fill, match
 from .expiry import ExpiryQueue
 from .fees import ANY_USER, FeeSchedule, parse_rate
+from .id_set import IdSet
 from .invariants import check_engine
 from .market import Market, MarketSpecError
 from .quote_orders import take_quote
@@ -37,8 +38,21 @@ from .settlement import fok_payer
 from .units import decimal_text
 from .validation import Rejected, check_client_order_id, checked_order, rejected_order
 
-# market: admin.py; funds, credit, debit: risk.py
-OPS = frozenset(("symbol", "fees", "new", "cancel", "tick", "market", "funds", "credit", "debit"))
+# market: admin.py; funds, credit, debit: risk.py; forget_client_ids: below
+OPS = frozenset(
+    (
+        "symbol",
+        "fees",
+        "new",
+        "cancel",
+        "tick",
+        "market",
+        "funds",
+        "credit",
+        "debit",
+        "forget_client_ids",
+    )
+)
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
 
 
@@ -87,10 +101,10 @@ class Engine:
         self.trade_seq = 0
         self.priority_seq = 0
         self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
-        self.used_ids: set[int | str] = set()
+        self.used_ids = IdSet()  # every id a `new` used, for good (id_set.py)
         # (user, client_order_id) -> order id of every order accepted with a client_order_id
-        # (validation.py): kept for good, like used_ids, so a repeat is refused even after the
-        # first order has ended
+        # (validation.py), oldest first: kept so a repeat is refused even after the first
+        # order has ended, until a `forget_client_ids` command lets the oldest go
         self.client_ids: dict[tuple[int | str, str], int | str] = {}
         self.expiries = ExpiryQueue()
         self.events: list[tuple] = []
@@ -137,6 +151,8 @@ class Engine:
             self._configure_funds(cmd)
         elif op == "credit" or op == "debit":
             self._transfer(op, cmd)
+        elif op == "forget_client_ids":
+            self._forget_client_ids(cmd.get("upto"))
         funds = self.funds
         if funds is not None and funds.touched:
             funds.emit_balances(events)
@@ -240,6 +256,25 @@ class Engine:
             reason = self.funds.transfer(op, cmd, transfer_id, user)
         if reason is not None:
             self.events.append((REFUSED, op, transfer_id, user, reason))
+
+    def _forget_client_ids(self, upto: object) -> None:
+        """Lets go of the client_order_ids of the oldest orders, up to and including order
+        id `upto` (an integer), so that the map stays the size of a recent window.
+
+        The matcher sends this once those orders are in the database, which then answers
+        for them (exchange/services/orders.py asks it first). The map is in the order the
+        orders were accepted, so this stops at the first id above `upto` (or not an integer):
+        with the matcher's ids, which rise, that is all of them."""
+        if upto.__class__ is not int:
+            return
+        client_ids = self.client_ids
+        old = []
+        for key, order_id in client_ids.items():
+            if order_id.__class__ is not int or order_id > upto:
+                break
+            old.append(key)
+        for key in old:
+            del client_ids[key]
 
     # ---- order flow -----------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ orders in placement order, ids sorted), so equal states dump to equal bytes and
 `state_sha256` can compare an engine before a crash with the one recovery rebuilt.
 Caches (the decimal memos, dead expiry entries) are not state and are left out.
 
+Used order ids are dumped as `used_id_chunks` (id_set.py's bitmaps, present when there are
+any) and `used_ids` (the ids kept beside them, sorted); a snapshot from before the bitmaps
+lists every id under `used_ids` and loads the same.
 The client_order_id map (engine.py) is dumped under `client_ids` only when it is not empty,
 sorted by user then client_order_id: an engine that never saw a client_order_id dumps, hashes
 and snapshots exactly as before the extension, and older snapshots load as having none.
@@ -19,6 +22,7 @@ import json
 
 from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TIFS, Order
 from .engine import Engine
+from .id_set import IdSet
 from .market import MARKET_STATUSES, TRADING, Market
 from .risk import RiskEngine
 
@@ -78,8 +82,11 @@ def dump_state(engine: Engine) -> dict:
             ),
         },
         "markets": markets,
-        "used_ids": sorted(engine.used_ids, key=_id_key),
+        "used_ids": sorted(engine.used_ids.sparse(), key=_id_key),
     }
+    chunks = engine.used_ids.packed_chunks()
+    if chunks:
+        state["used_id_chunks"] = chunks
     if engine.client_ids:
         state["client_ids"] = [
             [user, client_id, order_id]
@@ -180,8 +187,11 @@ def load_state(state: dict) -> Engine:
     for order in engine.live.values():
         if order.expire_at is not None:
             engine.expiries.push(order)
-    engine.used_ids = set(state["used_ids"])
-    for user, client_id, order_id in state.get("client_ids", ()):
+    engine.used_ids = IdSet.unpacked(state.get("used_id_chunks", ()), state["used_ids"])
+    # in order of order id, so that forgetting (engine.py) finds the oldest first
+    for user, client_id, order_id in sorted(
+        state.get("client_ids", ()), key=lambda entry: _id_key(entry[2])
+    ):
         if client_id.__class__ is not str:
             raise ValueError(f"client_order_id {client_id!r} of user {user!r} is not a string")
         engine.client_ids[(user, client_id)] = order_id

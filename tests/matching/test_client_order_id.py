@@ -383,3 +383,73 @@ def test_recovery_from_a_snapshot_then_the_journal_rebuilds_the_map(tmp_path):
     assert recovered.snapshot_seq == 3
     assert state_sha256(recovered.engine) == state_sha256(engine)
     assert recovered.engine.order_id_for_client_id("u1", "s2") == "x9"
+
+
+# ---- forgetting the oldest (the matcher, once the database holds them) -----------------------
+
+
+def forget(upto: object) -> dict:
+    return {"op": "forget_client_ids", "upto": upto}
+
+
+def test_forgetting_lets_go_of_the_orders_up_to_the_id_and_keeps_the_rest():
+    engine = engine_after(
+        [
+            coid(limit(order_id, "u1", "buy", "1.000", "90.00"), f"c{order_id}")
+            for order_id in (1, 2, 3)
+        ]
+        + [forget(2)]
+    )
+    assert engine.client_ids == {("u1", "c3"): 3}
+    again = engine.process(coid(limit(4, "u1", "buy", "1.000", "90.00"), "c1"))
+    assert again[0][5] != "rejected", "a forgotten client_order_id is the database's to refuse"
+    repeat = engine.process(coid(limit(5, "u1", "buy", "1.000", "90.00"), "c3"))
+    assert repeat[0][-1] == "duplicate_client_order_id"
+
+
+def test_forgetting_stops_at_the_first_order_placed_after_the_id():
+    engine = engine_after(
+        [
+            coid(limit(5, "u1", "buy", "1.000", "90.00"), "a"),
+            coid(limit(2, "u1", "buy", "1.000", "90.00"), "b"),  # placed later, smaller id
+            coid(limit("z", "u1", "buy", "1.000", "90.00"), "c"),
+            forget(3),
+        ]
+    )
+    assert engine.client_ids == {("u1", "a"): 5, ("u1", "b"): 2, ("u1", "c"): "z"}
+    engine.process(forget(5))
+    assert engine.client_ids == {("u1", "c"): "z"}  # stops at a string id: kept
+
+
+@pytest.mark.parametrize("upto", [None, "3", True, 2.0, [3]])
+def test_forgetting_without_an_integer_changes_nothing(upto):
+    engine = engine_after([coid(limit(1, "u1", "buy", "1.000", "90.00"), "a")])
+    before = state_sha256(engine)
+    assert engine.process(forget(upto)) == []
+    assert engine.client_ids == {("u1", "a"): 1}
+    assert engine.seq == 3  # journaled like any command
+    assert state_sha256(engine) != before  # only the seq moved
+
+
+def test_a_loaded_snapshot_forgets_oldest_first_like_the_live_engine():
+    commands = [
+        coid(limit(order_id, user, "buy", "1.000", "90.00"), name)
+        for order_id, user, name in ((1, "u2", "z"), (2, "u1", "y"), (3, "u0", "x"))
+    ]
+    live = engine_after(commands)
+    restored = load_state(dump_state(live))  # the dump sorts by user: u0, u1, u2
+    for engine in (live, restored):
+        engine.process(forget(2))
+    assert restored.client_ids == live.client_ids == {("u0", "x"): 3}
+
+
+def test_recovery_replays_the_forgetting(tmp_path):
+    commands = [symbol(), *COMMANDS, forget(2)]
+    engine = Engine()
+    writer = JournalWriter(tmp_path, 1, fsync="off")
+    run_journaled(commands, [json.dumps(c) for c in commands], engine, writer, batch=2)
+    writer.close()
+    recovered = recover(tmp_path)
+    assert ("u2", "m") not in engine.client_ids
+    assert recovered.engine.client_ids == engine.client_ids
+    assert state_sha256(recovered.engine) == state_sha256(engine)
