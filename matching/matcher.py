@@ -21,6 +21,7 @@ from django.core.cache import cache
 
 from matching import config_sync, funds_sync, protocol, snapshot_child
 from matching.book_feed import BookFeed
+from matching.client_id_retention import ClientIdRetention
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
 from matching.event_format import event_dict
@@ -66,6 +67,7 @@ class Matcher:
         snapshot_every_seconds: float = 300,
         snapshot_min_seconds: float = 0,
         sync_config: bool = True,
+        client_id_hold_seconds: float | None = 60,
     ) -> None:
         self.shard = shard
         self.channel = protocol.matcher_channel(shard)
@@ -75,6 +77,10 @@ class Matcher:
             snapshot_every_trades, snapshot_every_seconds, snapshot_min_seconds
         )
         self.sync_config = sync_config
+        # None: the engine keeps every client_order_id (client_id_retention.py)
+        self.client_id_retention = (
+            None if client_id_hold_seconds is None else ClientIdRetention(client_id_hold_seconds)
+        )
         self.stats = Stats()
         self.metrics = MatcherMetrics(shard)
         self.book_feed = BookFeed()
@@ -210,11 +216,22 @@ class Matcher:
                 last_sync = time.monotonic()
                 await self._heartbeat()
                 await self._watch()
+                await self._forget_client_ids(last_sync)
                 if self.sync_config:
                     desired = await asyncio.to_thread(self._desired_config)
                     await self._inbox.put(
                         {"type": "matcher.internal", "kind": "sync", "desired": desired}
                     )
+
+    async def _forget_client_ids(self, now: float) -> None:
+        retention, persister = self.client_id_retention, self.persister
+        if retention is None or persister is None:
+            return
+        upto = retention.forget_upto(now, persister.persisted_seq)
+        if upto is not None:
+            await self._inbox.put(
+                {"type": "matcher.internal", "kind": "forget", "upto": self.id_base + upto}
+            )
 
     async def _serve(self) -> None:
         get, get_nowait = self._inbox.get, self._inbox.get_nowait
@@ -244,6 +261,9 @@ class Matcher:
             if message.get("type") == "matcher.internal":
                 if message["kind"] == "flush":
                     flush = True
+                elif message["kind"] == "forget":
+                    command = {"op": "forget_client_ids", "upto": message["upto"]}
+                    done.append(({"internal": True}, self._execute(command, now, touched)))
                 elif message["kind"] == "sync":
                     for command in self._config_commands(message["desired"]):
                         done.append(({"internal": True}, self._execute(command, now, touched)))
@@ -366,6 +386,7 @@ class Matcher:
             "commands": self.stats.commands,
             "dropped_late": self.stats.dropped_late,
             "markets": sorted(self.engine.markets),
+            "client_order_ids_kept": len(self.engine.client_ids),
         }
 
     # ---- after durability -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
 from exchange.models import Market, MatcherState, Order
-from exchange.models.market import canonical_symbol, shards_in_use
+from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import arecent, aremember, order_get
@@ -63,20 +63,8 @@ MARKET_TTL_SECONDS = 1.0
 _markets: dict[str, tuple[float, Market]] = {}
 
 
-_shards: list[tuple[float, bool]] = []
-
-
 def forget_markets() -> None:
     _markets.clear()
-    _shards.clear()
-
-
-async def _sharded() -> bool:
-    """Whether markets run on more than one matcher (read once a second per process)."""
-    if not _shards or _shards[0][0] <= time.monotonic():
-        several = len(await db_read(shards_in_use)) > 1
-        _shards[:] = [(time.monotonic() + MARKET_TTL_SECONDS, several)]
-    return _shards[0][1]
 
 
 async def market_of(symbol: str) -> Market:
@@ -131,9 +119,9 @@ async def order_place(*, user_id: int, body: object) -> dict:
     market = await market_of(command["symbol"])
     command["symbol"] = market.symbol
     client_order_id = command.get("client_order_id")
-    # One matcher holds every order of a user's, and refuses a repeated client_order_id
-    # itself (naming the existing order); across shards the database must be asked.
-    if client_order_id is not None and await _sharded():
+    # The database answers for every order it holds (across shards, and those the matcher
+    # has forgotten: matching/client_id_retention.py); the matcher for the rest, in sequence.
+    if client_order_id is not None:
         existing = (
             await Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
             .values_list("id", flat=True)

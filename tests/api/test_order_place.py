@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Order
-from tests.exchange.matcher_helpers import wait_for
+from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, status, wait_for
+from tests.exchange.processes import start_matcher
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -165,3 +166,34 @@ def test_symbols_are_case_insensitive(matcher, maker_client) -> None:
     response = maker_client.place(symbol="btc-usdt", side="buy", price="99", quantity="1")
 
     assert (response.status_code, response.json()["symbol"]) == (201, "BTC-USDT")
+
+
+@pytest.fixture
+def forgetful_matcher(tmp_path, market, traders):
+    """A matcher that forgets client order ids a second after they are in the database."""
+    process = start_matcher(
+        tmp_path / "data", EXCHANGE_CLIENT_ID_HOLD_SECONDS="0", EXCHANGE_MATCHER_TIMEOUT_MS="500"
+    )
+    wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
+    for trader in traders:
+        fund(trader, TRADER_FUNDS)
+    yield process
+    process.stop()
+
+
+def test_the_409_holds_after_the_matcher_has_forgotten_the_client_order_id(
+    forgetful_matcher, maker_client
+) -> None:
+    """The matcher keeps client order ids only until the database has them (it would grow
+    without end); the database then answers for them."""
+    first = maker_client.place(side="buy", price="99", quantity="1", client_order_id="old")
+    maker_client.delete(f"/api/v1/orders/{first.json()['order_id']}")  # ended, too
+    wait_for(lambda: status()["client_order_ids_kept"] == 0, "the matcher forgets it", 30)
+
+    again = maker_client.place(side="buy", price="98", quantity="2", client_order_id="old")
+
+    assert (again.status_code, error_of(again)["code"]) == (409, "duplicate_client_order_id")
+    assert error_of(again)["order_id"] == first.json()["order_id"]
+    assert Order.objects.filter(user=maker_client.user).count() == 1
+    other = maker_client.place(side="buy", price="98", quantity="2", client_order_id="new")
+    assert other.status_code == 201

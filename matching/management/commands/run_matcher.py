@@ -38,6 +38,11 @@ def new_matcher(shard: str) -> Matcher:
         snapshot_every_trades=settings.EXCHANGE_SNAPSHOT_EVERY_TRADES,
         snapshot_every_seconds=settings.EXCHANGE_SNAPSHOT_EVERY_SECONDS,
         snapshot_min_seconds=settings.EXCHANGE_SNAPSHOT_MIN_SECONDS,
+        # never within a request's deadline: see matching/client_id_retention.py
+        client_id_hold_seconds=max(
+            settings.EXCHANGE_CLIENT_ID_HOLD_SECONDS,
+            2 * settings.EXCHANGE_MATCHER_TIMEOUT_MS / 1000,
+        ),
     )
 
 
