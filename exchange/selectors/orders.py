@@ -72,6 +72,15 @@ def order_get(*, user_id: int, order_id: int) -> tuple[dict, int] | None:
     return order_from_row(row, list(trades)), row.last_seq
 
 
+def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
+    """The id of the user's order placed with `client_order_id`, if the database has one."""
+    return (
+        Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
 def encode_cursor(created_at: datetime, key: int) -> str:
     micros = (created_at - EPOCH) // MICROSECOND
     return base64.urlsafe_b64encode(f"{micros}:{key}".encode()).decode().rstrip("=")

@@ -14,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
-from exchange.models import Market, MatcherState, Order
+from exchange.models import Market, MatcherState
 from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.db_thread import db_read
-from exchange.selectors.orders import arecent, aremember, order_get
+from exchange.selectors.orders import arecent, aremember, order_get, order_with_client_id
 from matching import client
 from matching.engine.domain import CANCELLED
 
@@ -122,11 +122,7 @@ async def order_place(*, user_id: int, body: object) -> dict:
     # The database answers for every order it holds (across shards, and those the matcher
     # has forgotten: matching/client_id_retention.py); the matcher for the rest, in sequence.
     if client_order_id is not None:
-        existing = (
-            await Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
-            .values_list("id", flat=True)
-            .afirst()
-        )
+        existing = await db_read(order_with_client_id, user_id, client_order_id)
         if existing is not None:
             raise rejection(
                 "duplicate_client_order_id", command, market, {"existing_order_id": existing}
