@@ -11,7 +11,11 @@ and a receive pops one message per round trip plus three more for its backup que
 - `receive_many` gives the matcher a whole batch off its channel in one round trip;
 - a reply channel is named with a counter, not a fresh uuid4;
 - `send_many` sends a batch of messages (the matcher's replies) in one pipeline per host,
-  without the capacity check (a reply goes to a channel its caller just made).
+  without the capacity check (a reply goes to a channel its caller just made);
+- `group_send_many` sends a batch of group messages (the matcher's feeds: each user's
+  events, trades, book changes) in two round trips per host, where `group_send` takes four
+  per group: one pipeline reads every group's members, one script call delivers, with the
+  stock layer's expiry and capacity rules (a full channel misses the message).
 
 The popped messages are never lost to a cancelled receive: the pop runs in a task of its
 own, whose messages reach the buffers whenever it ends. What is given up is the stock
@@ -41,6 +45,25 @@ end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
+"""
+
+# KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, now,
+# expired-before, expiry seconds. Returns how many messages found their channel full.
+# Each message scores a microsecond after the one before, so a key's come out in order.
+_SEND_MANY = """
+local n = #KEYS
+local now, expired, expiry = tonumber(ARGV[2 * n + 1]), ARGV[2 * n + 2], ARGV[2 * n + 3]
+local full = 0
+for i = 1, n do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, expired)
+    if redis.call('ZCARD', KEYS[i]) < tonumber(ARGV[n + i]) then
+        redis.call('ZADD', KEYS[i], now + i * 0.000001, ARGV[i])
+        redis.call('EXPIRE', KEYS[i], expiry)
+    else
+        full = full + 1
+    end
+end
+return full
 """
 
 
@@ -92,6 +115,47 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
                 pipe.zadd(key, {data: now})
                 pipe.expire(key, expiry)
             await pipe.execute()
+
+    async def group_send_many(self, messages: list[tuple[str, dict]]) -> int:
+        """Sends each (group, message) to the group's members; returns how many deliveries
+        were dropped because a channel was full."""
+        now = time.time()
+        groups = sorted({group for group, _ in messages})
+        members: dict[str, list[str]] = {}
+        by_host: dict[int, list[str]] = defaultdict(list)
+        for group in groups:
+            assert self.require_valid_group_name(group), "Group name not valid"
+            by_host[self.consistent_hash(group)].append(group)
+        for index, host_groups in by_host.items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for group in host_groups:
+                key = self._group_key(group)
+                pipe.zremrangebyscore(key, min=0, max=int(now) - self.group_expiry)
+                pipe.zrange(key, 0, -1)
+            results = await pipe.execute()
+            for group, names in zip(host_groups, results[1::2], strict=True):
+                members[group] = [name.decode("utf8") for name in names]
+        deliveries: dict[int, tuple[list, list, list]] = defaultdict(lambda: ([], [], []))
+        for group, message in messages:
+            # one copy per Redis key, naming the members it is for (as group_send does)
+            by_key: dict[str, tuple[int, list[str]]] = {}
+            for channel in members[group]:
+                name = self.non_local_name(channel) if "!" in channel else channel
+                entry = by_key.setdefault(self.prefix + name, (self.consistent_hash(name), []))
+                entry[1].append(channel)
+            for key, (index, channels) in by_key.items():
+                keys, data, capacities = deliveries[index]
+                keys.append(key)
+                data.append(self.serialize({**message, "__asgi_channel__": channels}))
+                capacities.append(self.get_capacity(channels[0]))
+        full = 0
+        for index, (keys, data, capacities) in deliveries.items():
+            script = self.connection(index).register_script(_SEND_MANY)
+            full += await script(
+                keys=keys,
+                args=[*data, *capacities, now, int(now) - int(self.expiry), int(self.expiry)],
+            )
+        return full
 
     async def _pop(self, index: int, key: str, count: int, timeout: float) -> list[bytes]:
         """Up to `count` members of `key`, oldest first, waiting up to `timeout` for one."""

@@ -41,6 +41,8 @@ EXCHANGE_SNAPSHOT_MIN_SECONDS = env_int("EXCHANGE_SNAPSHOT_MIN_SECONDS", 30)
 # the engine forgets a client_order_id once its order has been in the database this long;
 # the API then finds repeats there (matching/client_id_retention.py)
 EXCHANGE_CLIENT_ID_HOLD_SECONDS = env_int("EXCHANGE_CLIENT_ID_HOLD_SECONDS", 60)
+# the persister writes at most this often, gathering commands in between (matching/persister.py)
+EXCHANGE_PERSIST_GATHER_MS = env_int("EXCHANGE_PERSIST_GATHER_MS", 20)
 # How long a caller waits for the matcher's answer before giving up (503); the command
 # carries this deadline and the matcher drops it unexecuted once it has passed.
 EXCHANGE_MATCHER_TIMEOUT_MS = env_int("EXCHANGE_MATCHER_TIMEOUT_MS", 5000)

@@ -68,6 +68,7 @@ class Matcher:
         snapshot_min_seconds: float = 0,
         sync_config: bool = True,
         client_id_hold_seconds: float | None = 60,
+        persist_gather_seconds: float = 0.0,
     ) -> None:
         self.shard = shard
         self.channel = protocol.matcher_channel(shard)
@@ -77,6 +78,7 @@ class Matcher:
             snapshot_every_trades, snapshot_every_seconds, snapshot_min_seconds
         )
         self.sync_config = sync_config
+        self.persist_gather_seconds = persist_gather_seconds
         # None: the engine keeps every client_order_id (client_id_retention.py)
         self.client_id_retention = (
             None if client_id_hold_seconds is None else ClientIdRetention(client_id_hold_seconds)
@@ -122,7 +124,7 @@ class Matcher:
         self._layer = get_channel_layer()
         state = await asyncio.to_thread(shard_state, self.shard)
         self.id_base = state.id_base
-        self.persister = Persister(state.pk)
+        self.persister = Persister(state.pk, gather_seconds=self.persist_gather_seconds)
         self.persister.persisted_seq = state.persisted_seq
         self.persister.start()
         recovered = await asyncio.to_thread(
@@ -431,21 +433,25 @@ class Matcher:
             sends.append(layer.send_many(replies))
         else:
             sends.extend(layer.send(reply_to, reply) for reply_to, reply in replies)
-        for user, events in users.items():
-            sends.append(
-                layer.group_send(
-                    protocol.user_group(user), {"type": "user.events", "events": events}
-                )
+        feeds = [
+            (protocol.user_group(user), {"type": "user.events", "events": events})
+            for user, events in users.items()
+        ]
+        feeds.extend(
+            (
+                protocol.trades_group(symbol),
+                {"type": "trades.executed", "symbol": symbol, "trades": symbol_trades},
             )
-        for symbol, symbol_trades in trades.items():
-            sends.append(
-                layer.group_send(
-                    protocol.trades_group(symbol),
-                    {"type": "trades.executed", "symbol": symbol, "trades": symbol_trades},
-                )
-            )
-        for update in self.book_feed.changes(self.engine, touched, self.engine.seq):
-            sends.append(layer.group_send(protocol.book_group(update["symbol"]), update))
+            for symbol, symbol_trades in trades.items()
+        )
+        feeds.extend(
+            (protocol.book_group(update["symbol"]), update)
+            for update in self.book_feed.changes(self.engine, touched, self.engine.seq)
+        )
+        if feeds and hasattr(layer, "group_send_many"):  # two round trips for them all
+            sends.append(layer.group_send_many(feeds))
+        else:
+            sends.extend(layer.group_send(group, message) for group, message in feeds)
         if sends:
             for result in await asyncio.gather(*sends, return_exceptions=True):
                 if isinstance(result, Exception):  # a caller gone or a full group member

@@ -311,9 +311,15 @@ class Persister:
     """A thread that drains a queue of `Item`s into the database, batch by batch. A failed
     write is retried (with a pause) until it succeeds: events are never dropped."""
 
-    def __init__(self, shard_state_id: int, *, max_batch: int = 5000) -> None:
+    def __init__(
+        self, shard_state_id: int, *, max_batch: int = 5000, gather_seconds: float = 0.0
+    ) -> None:
         self.shard_state_id = shard_state_id
         self.max_batch = max_batch
+        # a write waits until this long after the previous one began, gathering what comes
+        # meanwhile: under a steady trickle, fewer and larger transactions (each has a fixed
+        # cost, in the database and in the matcher's process, whose loop shares the GIL)
+        self.gather_seconds = gather_seconds
         self.persisted_seq = 0
         self.queued_seq = 0
         self.failures = 0
@@ -355,10 +361,15 @@ class Persister:
 
     def _run(self) -> None:
         stopping = False
+        began = 0.0
         while not stopping:
             item = self._queue.get()
             if item is _STOP:
                 break
+            wait = began + self.gather_seconds - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            began = time.monotonic()
             batch = [item]
             while len(batch) < self.max_batch:
                 try:

@@ -105,3 +105,43 @@ def test_reply_channel_names_are_unique_and_of_this_process(redis_url: str) -> N
     names, prefix = run(redis_url, scenario)
     assert len(names) == 1000
     assert all(name.startswith(f"specific.{prefix}!") for name in names)
+
+
+def test_group_send_many_reaches_each_groups_members_in_order(redis_url: str) -> None:
+    """Several groups, a channel in two of them, a group with no one, two messages to one
+    group: each member gets its groups' messages, in the order given."""
+
+    async def scenario(layer):
+        a, b, c = [await layer.new_channel() for _ in range(3)]
+        for group, channel in (("g1", a), ("g1", b), ("g2", b), ("g3", c)):
+            await layer.group_add(group, channel)
+        full = await layer.group_send_many(
+            [
+                ("g1", {"type": "m", "n": 1}),
+                ("g2", {"type": "m", "n": 2}),
+                ("nobody", {"type": "m", "n": 0}),
+                ("g1", {"type": "m", "n": 3}),
+            ]
+        )
+        got = {}
+        for name, channel, count in (("a", a, 2), ("b", b, 3)):
+            got[name] = [
+                (await asyncio.wait_for(layer.receive(channel), PROMPT))["n"] for _ in range(count)
+            ]
+        await layer.group_send_many([("g3", {"type": "m", "n": "last"})])
+        got["c"] = [(await asyncio.wait_for(layer.receive(c), PROMPT))["n"]]  # nothing before
+        return full, got
+
+    assert run(redis_url, scenario) == (0, {"a": [1, 3], "b": [1, 2, 3], "c": ["last"]})
+
+
+def test_group_send_many_drops_what_a_full_channel_cannot_take(redis_url: str) -> None:
+    """A slow member misses messages (as with group_send) and the others still get theirs."""
+
+    async def scenario(layer):
+        slow = await layer.new_channel()
+        await layer.group_add("g", slow)
+        full = await layer.group_send_many([("g", {"type": "m", "n": n}) for n in range(4)])
+        return full, [(await asyncio.wait_for(layer.receive(slow), PROMPT))["n"] for _ in range(2)]
+
+    assert run(redis_url, scenario, capacity=2) == (2, [0, 1])

@@ -43,6 +43,7 @@ def new_matcher(shard: str) -> Matcher:
             settings.EXCHANGE_CLIENT_ID_HOLD_SECONDS,
             2 * settings.EXCHANGE_MATCHER_TIMEOUT_MS / 1000,
         ),
+        persist_gather_seconds=settings.EXCHANGE_PERSIST_GATHER_MS / 1000,
     )
 
 
