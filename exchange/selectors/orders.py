@@ -11,6 +11,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q
 
 from exchange.api.errors import ApiError
@@ -72,13 +73,19 @@ def order_get(*, user_id: int, order_id: int) -> tuple[dict, int] | None:
     return order_from_row(row, list(trades)), row.last_seq
 
 
+# Asked before each order that carries a client_order_id: plain SQL, as the ORM's query
+# building costs three times the query itself (~0.44 against ~0.13 ms of CPU).
+_CLIENT_ID_SQL = (
+    f"SELECT id FROM {Order._meta.db_table} WHERE user_id = %s AND client_order_id = %s LIMIT 1"
+)
+
+
 def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
     """The id of the user's order placed with `client_order_id`, if the database has one."""
-    return (
-        Order.objects.filter(user_id=user_id, client_order_id=client_order_id)
-        .values_list("id", flat=True)
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CLIENT_ID_SQL, [user_id, client_order_id])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def encode_cursor(created_at: datetime, key: int) -> str:
