@@ -35,10 +35,17 @@ def check_timestamp(timestamp: object) -> None:
 
 
 def authenticate_signed(
-    key: str, timestamp: object, given_signature: object, method: str, path: str, body: bytes
+    key: str,
+    timestamp: object,
+    given_signature: object,
+    method: str,
+    path: str,
+    body: bytes,
+    lookup=active_key,
 ) -> ApiKey:
-    """The active key `key` if the request it signed checks out; raises AuthenticationFailed."""
-    found = active_key(key) if key else None
+    """The active key `key` if the request it signed checks out; raises AuthenticationFailed.
+    `lookup` finds the key and its secret (accounts/key_cache.py)."""
+    found = lookup(key) if key else None
     if found is None:
         raise _failed("invalid_api_key", "Unknown or revoked API key.")
     api_key, secret = found

@@ -43,6 +43,14 @@ def active_key(key: str) -> tuple[ApiKey, str] | None:
     return api_key, secret
 
 
+def cached_key(key: str) -> tuple[ApiKey, str] | None:
+    """`active_key(key)` if it is in the cache and fresh, else None (no database)."""
+    entry = _keys.get(key)
+    if entry is not None and entry[0] > time.monotonic():
+        return entry[1], entry[2]
+    return None
+
+
 def forget_all() -> None:
     with _lock:
         _keys.clear()

@@ -15,6 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from exchange.api.fast_orders import fast_orders  # noqa: E402
 from exchange.consumers.origin import origin_validated  # noqa: E402
 from exchange.observability.order_timing import order_timed  # noqa: E402
 from exchange.routing import websocket_urlpatterns  # noqa: E402
@@ -24,8 +25,9 @@ application = ProtocolTypeRouter(
         # The trading page's scripts and styles, from the apps' static/ folders whatever DEBUG
         # says, in production daphne as in runexchange; unlike WhiteNoise's (sync-only)
         # middleware this keeps every other request on the async path.
-        # REST order requests are timed end to end here (GET /api/v1/performance, /metrics).
-        "http": order_timed(ASGIStaticFilesHandler(django_asgi_app)),
+        # REST order requests are timed end to end here (GET /api/v1/performance, /metrics);
+        # signed ones are answered without Django's request cycle (exchange/api/fast_orders.py).
+        "http": order_timed(fast_orders(ASGIStaticFilesHandler(django_asgi_app))),
         "websocket": origin_validated(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
