@@ -6,17 +6,17 @@ exchange's hot path. Through Django and DRF each cost about 3.8 ms of daphne's C
 wrapper, authentication, throttles and renderer), which held one daphne process near
 200 orders a second. Here the same steps run directly, with the same functions:
 
-1. the request must be signed (`X-API-KEY`, `X-API-TIMESTAMP`, `X-API-SIGNATURE`), with a key
-   that this process holds in its key cache (accounts/key_cache.py), whose signature and
-   timestamp check out, and that may trade;
+1. the request must be signed (`X-API-KEY`, `X-API-TIMESTAMP`, `X-API-SIGNATURE`) with an
+   active key (accounts/key_cache.py: kept a few seconds, else read on a shared thread),
+   whose signature and timestamp check out, and that may trade;
 2. the key's rate limit (exchange/api/throttling.py): over it, the same 429;
 3. `order_place` or `order_cancel` (exchange/services/orders.py), as the DRF views call them;
 4. the body rendered by DRF's JSONRenderer, with the headers Django's middleware adds
    (SecurityMiddleware and XFrameOptionsMiddleware run on the response) and DRF's `Allow`.
 
-Anything else goes to Django untouched, the body handed on as it came: no credentials, a
-key not in the cache (Django's path looks it up and caches it), a bad signature, a read-only
-key, a query string, an unknown host, an `Accept` that is not JSON. So every refusal of a
+Anything else goes to Django untouched, the body handed on as it came: no credentials, an
+unknown or revoked key, a bad signature or timestamp, a read-only key, a query string, an
+unknown host, an `Accept` that is not JSON. So every refusal of a
 request is Django's and DRF's own, and the fast path only ever answers requests Django would
 have let through to the view. tests/api/test_fast_orders.py sends the same requests both
 ways and compares status, headers and body.
@@ -37,10 +37,11 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.renderers import JSONRenderer
 
 from accounts.authentication import authenticate_signed
-from accounts.key_cache import cached_key
+from accounts.key_cache import active_key, cached_key
 from exchange.api.errors import as_api_error, not_found
 from exchange.api.order_input import parsed_json
 from exchange.api.throttling import key_allowed, key_ident
+from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import parse_order_id
 from exchange.services.orders import order_cancel, order_place
 
@@ -143,12 +144,16 @@ async def _answer(scope, route, headers, body) -> tuple | None:
     request = ASGIRequest(scope, None)
     try:
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware asks
+        key, timestamp, signature = (headers[name].decode("ascii") for name in _HEADERS)
+        found = cached_key(key) or await db_read(active_key, key)
         api_key = authenticate_signed(
-            *(headers[name].decode("ascii") for name in _HEADERS),
+            key,
+            timestamp,
+            signature,
             scope["method"],
             request.get_full_path(),
             body,
-            lookup=cached_key,
+            lookup=lambda _: found,
         )
     except (DisallowedHost, AuthenticationFailed, UnicodeDecodeError):
         return None
