@@ -22,8 +22,11 @@ OPEN_STATUSES = sorted(domain.LIVE_STATUSES)
 
 class Order(models.Model):
     id = models.BigIntegerField(primary_key=True)
+    # Every order row is written once and changed a few times, thousands a second: each
+    # index costs the persister on each, so only those the reads need are kept (Meta). The
+    # user's (user, ...) indexes serve as its foreign-key index.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", db_index=False
     )
     market = models.ForeignKey(
         Market,
@@ -45,9 +48,9 @@ class Order(models.Model):
     post_only = models.BooleanField(default=False)
     stp_mode = models.CharField(max_length=16, choices=STP_MODES)
     expire_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=STATUSES, db_index=True)
+    status = models.CharField(max_length=16, choices=STATUSES)
     filled_quantity = decimal_field()
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # the engine sequence number of the command that last changed this order
     last_seq = models.BigIntegerField()
