@@ -15,7 +15,10 @@ and a receive pops one message per round trip plus three more for its backup que
 - `group_send_many` sends a batch of group messages (the matcher's feeds: each user's
   events, trades, book changes) in two round trips per host, where `group_send` takes four
   per group: one pipeline reads every group's members, one script call delivers, with the
-  stock layer's expiry and capacity rules (a full channel misses the message).
+  stock layer's expiry and capacity rules (a full channel misses the message);
+- `call` sends a request and awaits its reply (matching/client.py): the requests made in
+  one turn of the event loop leave in one script call, and the replies come off the
+  process's own reply key, one fetch per loop, each straight to its caller's future.
 
 The popped messages are never lost to a cancelled receive: the pop runs in a task of its
 own, whose messages reach the buffers whenever it ends. What is given up is the stock
@@ -35,6 +38,8 @@ from channels.exceptions import ChannelFull
 from channels_redis.core import RedisChannelLayer
 
 RECEIVE_BATCH = 500
+REPLY_PREFIX = "reply"  # the channels `call` waits on: a Redis key of their own per process
+REPLY_POLL_SECONDS = 1.0  # a reply fetch blocks this long at most, then looks for callers
 
 # KEYS[1] the channel; ARGV: message, now, expired-before, capacity, expiry seconds
 _SEND = """
@@ -47,23 +52,24 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 
-# KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, now,
-# expired-before, expiry seconds. Returns how many messages found their channel full.
-# Each message scores a microsecond after the one before, so a key's come out in order.
-_SEND_MANY = """
+# KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, n scores,
+# expired-before, expiry seconds. Returns, for each message, 1 if it was added and 0 if its
+# channel was full. The scores rise (`_score`), so a key's messages come out in order.
+_SEND_EACH = """
 local n = #KEYS
-local now, expired, expiry = tonumber(ARGV[2 * n + 1]), ARGV[2 * n + 2], ARGV[2 * n + 3]
-local full = 0
+local expired, expiry = ARGV[3 * n + 1], ARGV[3 * n + 2]
+local added = {}
 for i = 1, n do
     redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, expired)
     if redis.call('ZCARD', KEYS[i]) < tonumber(ARGV[n + i]) then
-        redis.call('ZADD', KEYS[i], now + i * 0.000001, ARGV[i])
+        redis.call('ZADD', KEYS[i], ARGV[2 * n + i], ARGV[i])
         redis.call('EXPIRE', KEYS[i], expiry)
+        added[i] = 1
     else
-        full = full + 1
+        added[i] = 0
     end
 end
-return full
+return added
 """
 
 
@@ -72,6 +78,12 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
         super().__init__(*args, **kwargs)
         self._channel_numbers = itertools.count(1)
         self._fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> ...
+        self._last_score = 0.0
+        # per event loop: reply channel -> its caller's future; the fetch of replies; the
+        # sends waiting for the loop's next iteration
+        self._waiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._reply_fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def new_channel(self, prefix: str = "specific") -> str:
         """A channel of this process: its random client prefix and a counter (the stock
@@ -135,7 +147,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
             results = await pipe.execute()
             for group, names in zip(host_groups, results[1::2], strict=True):
                 members[group] = [name.decode("utf8") for name in names]
-        deliveries: dict[int, tuple[list, list, list]] = defaultdict(lambda: ([], [], []))
+        deliveries: dict[int, list[tuple[str, bytes, int]]] = defaultdict(list)
         for group, message in messages:
             # one copy per Redis key, naming the members it is for (as group_send does)
             by_key: dict[str, tuple[int, list[str]]] = {}
@@ -144,18 +156,117 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
                 entry = by_key.setdefault(self.prefix + name, (self.consistent_hash(name), []))
                 entry[1].append(channel)
             for key, (index, channels) in by_key.items():
-                keys, data, capacities = deliveries[index]
-                keys.append(key)
-                data.append(self.serialize({**message, "__asgi_channel__": channels}))
-                capacities.append(self.get_capacity(channels[0]))
+                data = self.serialize({**message, "__asgi_channel__": channels})
+                deliveries[index].append((key, data, self.get_capacity(channels[0])))
         full = 0
-        for index, (keys, data, capacities) in deliveries.items():
-            script = self.connection(index).register_script(_SEND_MANY)
-            full += await script(
-                keys=keys,
-                args=[*data, *capacities, now, int(now) - int(self.expiry), int(self.expiry)],
-            )
+        for index, entries in deliveries.items():
+            full += (await self._send_each(index, entries)).count(0)
         return full
+
+    def _score(self) -> float:
+        """The time now, as a score above every one this layer gave before."""
+        now = time.time()
+        if now <= self._last_score:
+            now = self._last_score + 1e-6
+        self._last_score = now
+        return now
+
+    async def _send_each(self, index: int, entries: list[tuple[str, bytes, int]]) -> list[int]:
+        """Adds each (key, data, capacity) on host `index` in one script call: 1 for each
+        one added, 0 for each whose channel was full."""
+        script = self.connection(index).register_script(_SEND_EACH)  # the loop's connection
+        now = time.time()
+        return await script(
+            keys=[key for key, _, _ in entries],
+            args=[
+                *(data for _, data, _ in entries),
+                *(capacity for _, _, capacity in entries),
+                *(repr(self._score()) for _ in entries),
+                int(now) - int(self.expiry),
+                int(self.expiry),
+            ],
+        )
+
+    # ---- request and reply (matching/client.py) ------------------------------------------
+
+    async def call(self, channel: str, message_to, timeout: float) -> dict:
+        """Sends `message_to(reply_channel)` to `channel` and returns the reply sent to that
+        channel; ChannelFull if `channel` is full, TimeoutError after `timeout` seconds.
+
+        Cheaper than `send` then `receive`: the sends of one loop iteration leave in one
+        script call, and the replies of all callers come off one Redis key (this process's
+        reply channels) by one fetch per event loop, each straight to its caller's future."""
+        loop = asyncio.get_running_loop()
+        reply_to = await self.new_channel(REPLY_PREFIX)
+        waiter = loop.create_future()
+        waiters = self._waiters.setdefault(loop, {})
+        waiters[reply_to] = waiter
+        try:
+            await self._send_soon(loop, channel, message_to(reply_to))
+            fetch = self._reply_fetches.get(loop)
+            if fetch is None or fetch.done():
+                self._reply_fetches[loop] = loop.create_task(self._fetch_replies(waiters))
+            return await asyncio.wait_for(waiter, timeout)
+        finally:
+            waiters.pop(reply_to, None)
+
+    def _send_soon(self, loop, channel: str, message: dict) -> asyncio.Future:
+        """Queues `message` for the next batched send of this loop (at its next iteration)."""
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        index, key, message = self._route(channel, message)
+        sent = loop.create_future()
+        queued = self._queued.setdefault(loop, [])
+        if not queued:
+            loop.call_soon(self._send_queued, loop)
+        queued.append((index, key, self.serialize(message), self.get_capacity(channel), sent))
+        return sent
+
+    def _send_queued(self, loop) -> None:
+        queued = self._queued.pop(loop, [])
+        by_host: dict[int, list] = defaultdict(list)
+        for entry in queued:
+            by_host[entry[0]].append(entry)
+        for index, entries in by_host.items():
+            loop.create_task(self._send_batch(index, entries))
+
+    async def _send_batch(self, index: int, entries: list) -> None:
+        try:
+            added = await self._send_each(
+                index, [(key, data, cap) for _, key, data, cap, _ in entries]
+            )
+        except Exception as error:  # Redis down: every sender hears of it
+            for *_, sent in entries:
+                if not sent.done():
+                    sent.set_exception(error)
+            return
+        for flag, (*_, sent) in zip(added, entries, strict=True):
+            if not sent.done():
+                if flag:
+                    sent.set_result(None)
+                else:
+                    sent.set_exception(ChannelFull())
+
+    async def _fetch_replies(self, waiters: dict) -> None:
+        """Pops this process's replies while this loop has callers waiting; each reply goes
+        to its caller (one that gave up is not waiting any more: its reply is dropped)."""
+        real = f"{REPLY_PREFIX}.{self.client_prefix}!"
+        index, key = self.consistent_hash(real), self.prefix + real
+        while waiters:
+            for data in await self._pop(index, key, RECEIVE_BATCH, REPLY_POLL_SECONDS):
+                channel, message = self._unpack(real, data)
+                self._answer(channel, message)
+
+    def _answer(self, channel: str, message: dict) -> None:
+        for loop, waiters in list(self._waiters.items()):
+            waiter = waiters.pop(channel, None)
+            if waiter is None:
+                continue
+            if loop is asyncio.get_running_loop():
+                if not waiter.done():
+                    waiter.set_result(message)
+            elif not loop.is_closed():  # a reply another loop's caller waits for
+                loop.call_soon_threadsafe(_resolve, waiter, message)
+            return
 
     async def _pop(self, index: int, key: str, count: int, timeout: float) -> list[bytes]:
         """Up to `count` members of `key`, oldest first, waiting up to `timeout` for one."""
@@ -228,3 +339,8 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
             # a group message names every member of this process it is for
             for member in channel if isinstance(channel, list) else (channel,):
                 self.receive_buffer[member].put_nowait(message)
+
+
+def _resolve(waiter: asyncio.Future, message: dict) -> None:
+    if not waiter.done():
+        waiter.set_result(message)

@@ -29,6 +29,18 @@ async def call(command: dict, *, shard: str = "", timeout_ms: int | None = None)
     layer = get_channel_layer()
     if timeout_ms is None:
         timeout_ms = settings.EXCHANGE_MATCHER_TIMEOUT_MS
+    if hasattr(layer, "call"):  # exchange/channel_layer.py
+        deadline = now_ms() + timeout_ms
+        try:
+            return await layer.call(
+                matcher_channel(shard),
+                lambda reply_to: request(command, reply_to, deadline),
+                (timeout_ms + REPLY_GRACE_MS) / 1000,
+            )
+        except ChannelFull as error:
+            raise MatcherUnavailable("the matcher's queue is full") from error
+        except TimeoutError as error:
+            raise MatcherUnavailable("the matcher did not answer in time") from error
     # The layer's default prefix: channels-redis reads all of a process's specific channels
     # with one receive loop that pops only the prefix of whoever holds its lock, so a reply
     # under another prefix would wait (up to 5 s) behind a WebSocket consumer's receive.

@@ -145,3 +145,67 @@ def test_group_send_many_drops_what_a_full_channel_cannot_take(redis_url: str) -
         return full, [(await asyncio.wait_for(layer.receive(slow), PROMPT))["n"] for _ in range(2)]
 
     assert run(redis_url, scenario, capacity=2) == (2, [0, 1])
+
+
+async def answer(layer, count: int, reverse: bool = False) -> list[int]:
+    """A stand-in matcher: takes `count` requests off "matching" and replies to each with
+    its own number (last first if `reverse`); returns the numbers in the order they came."""
+    requests = []
+    while len(requests) < count:
+        requests += await asyncio.wait_for(layer.receive_many("matching"), PROMPT)
+    replies = [(r["reply_to"], {"type": "reply", "n": r["n"]}) for r in requests]
+    await layer.send_many(replies[::-1] if reverse else replies)
+    return [r["n"] for r in requests]
+
+
+def test_call_gets_each_caller_its_own_reply_and_keeps_the_order_of_sending(redis_url) -> None:
+    async def scenario(layer):
+        calls = [
+            asyncio.ensure_future(
+                layer.call(
+                    "matching", lambda to, n=n: {"type": "c", "n": n, "reply_to": to}, PROMPT
+                )
+            )
+            for n in range(20)
+        ]
+        order = await answer(layer, 20, reverse=True)
+        return order, [(await call)["n"] for call in calls]
+
+    order, replies = run(redis_url, scenario)
+    assert order == list(range(20))  # one batched send, in the order of the calls
+    assert replies == list(range(20))
+
+
+def test_a_call_not_answered_times_out_and_its_late_reply_harms_no_one(redis_url) -> None:
+    async def scenario(layer):
+        with pytest.raises(TimeoutError):
+            await layer.call("matching", lambda to: {"type": "c", "n": 1, "reply_to": to}, 0.2)
+        await answer(layer, 1)  # the late reply: nobody waits for it
+        second = asyncio.ensure_future(
+            layer.call("matching", lambda to: {"type": "c", "n": 2, "reply_to": to}, PROMPT)
+        )
+        await answer(layer, 1)
+        return (await second)["n"]
+
+    assert run(redis_url, scenario) == 2
+
+
+def test_a_call_to_a_full_channel_is_refused(redis_url) -> None:
+    async def scenario(layer):
+        calls = [
+            asyncio.ensure_future(
+                layer.call(
+                    "matching", lambda to, n=n: {"type": "c", "n": n, "reply_to": to}, PROMPT
+                )
+            )
+            for n in range(3)
+        ]
+        await asyncio.wait(calls, timeout=0.5)
+        refused = [
+            call for call in calls if call.done() and isinstance(call.exception(), ChannelFull)
+        ]
+        await answer(layer, 2)
+        replies = [(await call)["n"] for call in calls if call not in refused]
+        return len(refused), replies
+
+    assert run(redis_url, scenario, capacity=2) == (1, [0, 1])
