@@ -38,10 +38,40 @@ async def cache_get(key: str) -> object | None:
 
 
 async def cache_set(key: str, value: object, timeout: int) -> None:
-    """`cache.set(key, value, timeout)`, awaited on this event loop."""
+    """`cache.set(key, value, timeout)`, awaited on this event loop. The sets asked for in
+    one turn of the loop (one per order answered) go to Redis in one pipeline."""
     cache = caches["default"]
     if not isinstance(cache, RedisCache) or len(cache._servers) != 1:
         await cache.aset(key, value, timeout)
         return
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    queued = _queued.setdefault(loop, [])
+    if not queued:
+        loop.call_soon(_write_queued, loop, cache)
     raw_key = cache.make_and_validate_key(key)
-    await _client(cache).set(raw_key, cache._cache._serializer.dumps(value), ex=timeout)
+    queued.append((raw_key, cache._cache._serializer.dumps(value), timeout, done))
+    await done
+
+
+_queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> sets to write
+
+
+def _write_queued(loop: asyncio.AbstractEventLoop, cache: RedisCache) -> None:
+    loop.create_task(_write(_client(cache), _queued.pop(loop, [])))
+
+
+async def _write(client: aioredis.Redis, entries: list) -> None:
+    try:
+        pipe = client.pipeline(transaction=False)
+        for raw_key, data, timeout, _ in entries:
+            pipe.set(raw_key, data, ex=timeout)
+        await pipe.execute()
+    except Exception as error:  # Redis down: each caller hears of it, as from a plain set
+        for *_, done in entries:
+            if not done.done():
+                done.set_exception(error)
+        return
+    for *_, done in entries:
+        if not done.done():
+            done.set_result(None)
