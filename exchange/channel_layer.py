@@ -36,6 +36,7 @@ from collections import defaultdict
 
 from channels.exceptions import ChannelFull
 from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ResponseError
 
 RECEIVE_BATCH = 500
 REPLY_PREFIX = "reply"  # the channels `call` waits on: a Redis key of their own per process
@@ -79,6 +80,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
         self._channel_numbers = itertools.count(1)
         self._fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> ...
         self._last_score = 0.0
+        self._has_bzmpop = True  # until Redis says it does not know BZMPOP (before 7.0)
         # per event loop: reply channel -> its caller's future; the fetch of replies; the
         # sends waiting for the loop's next iteration
         self._waiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -269,8 +271,18 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
             return
 
     async def _pop(self, index: int, key: str, count: int, timeout: float) -> list[bytes]:
-        """Up to `count` members of `key`, oldest first, waiting up to `timeout` for one."""
+        """Up to `count` members of `key`, oldest first, waiting up to `timeout` for one:
+        one round trip with Redis 7's BZMPOP, two before it (ZPOPMIN, then BZPOPMIN)."""
         connection = self.connection(index)
+        if self._has_bzmpop:
+            try:
+                result = await connection.bzmpop(timeout, 1, [key], min=True, count=count)
+            except ResponseError as error:
+                if "unknown command" not in str(error).lower():
+                    raise
+                self._has_bzmpop = False  # an older Redis
+            else:
+                return [] if result is None else [member for member, _ in result[1]]
         popped = await connection.zpopmin(key, count)
         if popped:
             return [member for member, _ in popped]

@@ -80,6 +80,17 @@ _CLIENT_ID_SQL = (
 )
 
 
+_STATUS_SQL = f"SELECT status FROM {Order._meta.db_table} WHERE id = %s AND user_id = %s"
+
+
+def order_status(user_id: int, order_id: int) -> str | None:
+    """The status the database holds for the user's order (None if it holds none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATUS_SQL, [order_id, user_id])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
     """The id of the user's order placed with `client_order_id`, if the database has one."""
     with connection.cursor() as cursor:

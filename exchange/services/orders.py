@@ -18,7 +18,13 @@ from exchange.models import Market, MatcherState
 from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.db_thread import db_read
-from exchange.selectors.orders import arecent, aremember, order_get, order_with_client_id
+from exchange.selectors.orders import (
+    arecent,
+    aremember,
+    order_get,
+    order_status,
+    order_with_client_id,
+)
 from matching import client
 from matching.engine.domain import CANCELLED
 
@@ -157,8 +163,9 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     """Cancels the user's live order; returns its body, now `cancelled`.
 
     The body answered when the order was placed (the recent-order cache, read on the event
-    loop) serves unless the cancel shows the order filled since, or not open: then its fills
-    and status are read from the database, as they are for an order not in the cache."""
+    loop) serves unless the cancel shows the order filled since (then its fills are read from
+    the database, as they are for an order not in the cache) or no longer open (then its
+    status, with one query)."""
     known = await arecent(order_id, user_id)
     from_cache = known is not None
     if not from_cache:
@@ -171,7 +178,10 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     event = next(
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
     )
-    if from_cache and (event is None or event["filled_quantity"] != known["filled_quantity"]):
+    if from_cache and event is None:  # no longer open: only its status is needed now
+        status = await db_read(order_status, user_id, order_id)
+        known = {**known, "status": status or known["status"]}
+    elif from_cache and event["filled_quantity"] != known["filled_quantity"]:
         known = await _order_read(user_id, order_id) or known
     if event is None:
         if known is None:

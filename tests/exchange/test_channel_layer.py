@@ -158,16 +158,19 @@ async def answer(layer, count: int, reverse: bool = False) -> list[int]:
     return [r["n"] for r in requests]
 
 
+def calling(layer, count: int) -> list[asyncio.Future]:
+    """`count` calls in flight, numbered 0, 1, ..."""
+    return [
+        asyncio.ensure_future(
+            layer.call("matching", lambda to, n=n: {"type": "c", "n": n, "reply_to": to}, PROMPT)
+        )
+        for n in range(count)
+    ]
+
+
 def test_call_gets_each_caller_its_own_reply_and_keeps_the_order_of_sending(redis_url) -> None:
     async def scenario(layer):
-        calls = [
-            asyncio.ensure_future(
-                layer.call(
-                    "matching", lambda to, n=n: {"type": "c", "n": n, "reply_to": to}, PROMPT
-                )
-            )
-            for n in range(20)
-        ]
+        calls = calling(layer, 20)
         order = await answer(layer, 20, reverse=True)
         return order, [(await call)["n"] for call in calls]
 
@@ -192,14 +195,7 @@ def test_a_call_not_answered_times_out_and_its_late_reply_harms_no_one(redis_url
 
 def test_a_call_to_a_full_channel_is_refused(redis_url) -> None:
     async def scenario(layer):
-        calls = [
-            asyncio.ensure_future(
-                layer.call(
-                    "matching", lambda to, n=n: {"type": "c", "n": n, "reply_to": to}, PROMPT
-                )
-            )
-            for n in range(3)
-        ]
+        calls = calling(layer, 3)
         await asyncio.wait(calls, timeout=0.5)
         refused = [
             call for call in calls if call.done() and isinstance(call.exception(), ChannelFull)
