@@ -15,7 +15,8 @@ and a receive pops one message per round trip plus three more for its backup que
 - `group_send_many` sends a batch of group messages (the matcher's feeds: each user's
   events, trades, book changes) in two round trips per host, where `group_send` takes four
   per group: one pipeline reads every group's members, one script call delivers, with the
-  stock layer's expiry and capacity rules (a full channel misses the message);
+  stock layer's expiry and capacity rules (a full channel misses the message); `publish`
+  does a batch's replies and feeds together, the replies riding in that first pipeline;
 - `call` sends a request and awaits its reply (matching/client.py): the requests made in
   one turn of the event loop leave in one script call, and the replies come off the
   process's own reply key, one fetch per loop, each straight to its caller's future.
@@ -118,39 +119,44 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
 
     async def send_many(self, messages: list[tuple[str, dict]]) -> None:
         """Sends each (channel, message), one pipeline per Redis host; no capacity check."""
-        by_host: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
-        for channel, message in messages:
-            index, key, message = self._route(channel, message)
-            by_host[index].append((key, self.serialize(message)))
-        now, expiry = time.time(), int(self.expiry)
-        for index, entries in by_host.items():
-            pipe = self.connection(index).pipeline(transaction=False)
-            for key, data in entries:
-                pipe.zadd(key, {data: now})
-                pipe.expire(key, expiry)
-            await pipe.execute()
+        await self.publish(messages, [])
 
     async def group_send_many(self, messages: list[tuple[str, dict]]) -> int:
         """Sends each (group, message) to the group's members; returns how many deliveries
         were dropped because a channel was full."""
-        now = time.time()
-        groups = sorted({group for group, _ in messages})
-        members: dict[str, list[str]] = {}
-        by_host: dict[int, list[str]] = defaultdict(list)
-        for group in groups:
+        return await self.publish([], messages)
+
+    async def publish(
+        self, messages: list[tuple[str, dict]], group_messages: list[tuple[str, dict]]
+    ) -> int:
+        """`send_many(messages)` and `group_send_many(group_messages)` together, in two
+        round trips per Redis host: one pipeline adds the messages and reads the groups'
+        members, one script call delivers to the members. Returns the deliveries dropped."""
+        now, expiry = time.time(), int(self.expiry)
+        sends: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
+        for channel, message in messages:
+            index, key, message = self._route(channel, message)
+            sends[index].append((key, self.serialize(message)))
+        groups: dict[int, list[str]] = defaultdict(list)
+        for group in sorted({group for group, _ in group_messages}):
             assert self.require_valid_group_name(group), "Group name not valid"
-            by_host[self.consistent_hash(group)].append(group)
-        for index, host_groups in by_host.items():
+            groups[self.consistent_hash(group)].append(group)
+        members: dict[str, list[str]] = {}
+        for index in sends.keys() | groups.keys():
             pipe = self.connection(index).pipeline(transaction=False)
-            for group in host_groups:
+            for key, data in sends.get(index, ()):
+                pipe.zadd(key, {data: now})
+                pipe.expire(key, expiry)
+            for group in groups.get(index, ()):
                 key = self._group_key(group)
                 pipe.zremrangebyscore(key, min=0, max=int(now) - self.group_expiry)
                 pipe.zrange(key, 0, -1)
             results = await pipe.execute()
-            for group, names in zip(host_groups, results[1::2], strict=True):
+            read = results[2 * len(sends.get(index, ())) :]
+            for group, names in zip(groups.get(index, ()), read[1::2], strict=True):
                 members[group] = [name.decode("utf8") for name in names]
         deliveries: dict[int, list[tuple[str, bytes, int]]] = defaultdict(list)
-        for group, message in messages:
+        for group, message in group_messages:
             # one copy per Redis key, naming the members it is for (as group_send does)
             by_key: dict[str, tuple[int, list[str]]] = {}
             for channel in members[group]:

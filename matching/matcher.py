@@ -429,10 +429,6 @@ class Matcher:
                     "events": [event for _, _, events in results for event in events],
                 }
                 replies.append((reply_to, reply))
-        if hasattr(layer, "send_many"):  # one round trip for the batch's replies
-            sends.append(layer.send_many(replies))
-        else:
-            sends.extend(layer.send(reply_to, reply) for reply_to, reply in replies)
         feeds = [
             (protocol.user_group(user), {"type": "user.events", "events": events})
             for user, events in users.items()
@@ -448,9 +444,11 @@ class Matcher:
             (protocol.book_group(update["symbol"]), update)
             for update in self.book_feed.changes(self.engine, touched, self.engine.seq)
         )
-        if feeds and hasattr(layer, "group_send_many"):  # two round trips for them all
-            sends.append(layer.group_send_many(feeds))
+        if hasattr(layer, "publish"):  # exchange/channel_layer.py: two round trips for all
+            if replies or feeds:
+                sends.append(layer.publish(replies, feeds))
         else:
+            sends.extend(layer.send(reply_to, reply) for reply_to, reply in replies)
             sends.extend(layer.group_send(group, message) for group, message in feeds)
         if sends:
             for result in await asyncio.gather(*sends, return_exceptions=True):

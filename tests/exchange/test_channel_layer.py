@@ -205,3 +205,18 @@ def test_a_call_to_a_full_channel_is_refused(redis_url) -> None:
         return len(refused), replies
 
     assert run(redis_url, scenario, capacity=2) == (1, [0, 1])
+
+
+def test_publish_sends_the_replies_and_the_group_messages_together(redis_url: str) -> None:
+    async def scenario(layer):
+        reply_to, member = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("feed", member)
+        full = await layer.publish(
+            [(reply_to, {"type": "reply", "n": 1})],
+            [("feed", {"type": "event", "n": 2}), ("empty", {"type": "event", "n": 3})],
+        )
+        reply = await asyncio.wait_for(layer.receive(reply_to), PROMPT)
+        event = await asyncio.wait_for(layer.receive(member), PROMPT)
+        return full, reply["n"], event["n"]
+
+    assert run(redis_url, scenario) == (0, 1, 2)
