@@ -16,10 +16,10 @@ wrapper, authentication, throttles and renderer), which held one daphne process 
 
 Anything else goes to Django untouched, the body handed on as it came: no credentials, an
 unknown or revoked key, a bad signature or timestamp, a read-only key, a query string, an
-unknown host, an `Accept` that is not JSON. So every refusal of a
-request is Django's and DRF's own, and the fast path only ever answers requests Django would
-have let through to the view. tests/api/test_fast_orders.py sends the same requests both
-ways and compares status, headers and body.
+unknown host, an `Accept` that is not JSON, plain HTTP when SECURE_SSL_REDIRECT is on. So
+every refusal of a request is Django's and DRF's own, and the fast path only ever answers
+requests Django would have let through to the view. tests/api/test_fast_orders.py sends
+the same requests both ways and compares status, headers and body.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
@@ -142,6 +143,8 @@ async def _answer(scope, route, headers, body) -> tuple | None:
     if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return None
     request = ASGIRequest(scope, None)
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return None  # SecurityMiddleware redirects it
     try:
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware asks
         key, timestamp, signature = (headers[name].decode("ascii") for name in _HEADERS)
@@ -155,8 +158,8 @@ async def _answer(scope, route, headers, body) -> tuple | None:
             body,
             lookup=lambda _: found,
         )
-    except (DisallowedHost, AuthenticationFailed, UnicodeDecodeError):
-        return None
+    except (DisallowedHost, AuthenticationFailed, UnicodeDecodeError, DatabaseError):
+        return None  # Django answers (a database down included, with its envelope)
     if not api_key.can_trade:
         return None
     op, raw_id = route

@@ -45,7 +45,7 @@ def send(app, client: SignedClient, method: str, path: str, body: object = None,
     communicator = HttpCommunicator(app, method, path, body=raw, headers=pairs)
     response = async_to_sync(communicator.get_response)()
     headers = {name.decode().lower(): value.decode() for name, value in response["headers"]}
-    return response["status"], headers, json.loads(response["body"])
+    return response["status"], headers, json.loads(response["body"] or b"null")
 
 
 def both(client, method, path, body=None, **options):
@@ -186,3 +186,12 @@ def test_a_read_only_key_goes_to_django_and_is_refused(matcher, traders) -> None
     fast, plain, django_asked = both(reader, "POST", "/api/v1/orders", ORDER)
     assert django_asked
     assert fast == plain and fast[0] == 403
+
+
+def test_plain_http_goes_to_django_when_it_must_redirect(matcher, warm, settings) -> None:
+    """SecurityMiddleware redirects plain HTTP then (it reads the setting when it is built,
+    so Django's answer here is not the redirect; that it is Django's is the point)."""
+    settings.SECURE_SSL_REDIRECT = True
+    spy = Spy()
+    send(fast_orders(spy), warm, "POST", "/api/v1/orders", ORDER)
+    assert spy.calls == 1
