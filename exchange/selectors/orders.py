@@ -44,11 +44,13 @@ async def aremember(order_id: int, user_id: int, seq: int, body: dict) -> None:
     )
 
 
-async def arecent(order_id: int, user_id: int) -> dict | None:
-    """The body last answered for the user's order, from the recent-order cache (None if
-    none is kept, or the order is not theirs)."""
+async def arecent(order_id: int, user_id: int) -> tuple[dict, int] | None:
+    """The body last answered for the user's order and its seq, from the recent-order cache
+    (None if none is kept, or the order is not theirs)."""
     recent = await cache_get(recent_key(order_id))
-    return recent["body"] if recent is not None and recent.get("user") == user_id else None
+    if recent is None or recent.get("user") != user_id:
+        return None
+    return recent["body"], recent["seq"]
 
 
 def parse_order_id(text: str) -> int | None:
@@ -80,15 +82,16 @@ _CLIENT_ID_SQL = (
 )
 
 
-_STATUS_SQL = f"SELECT status FROM {Order._meta.db_table} WHERE id = %s AND user_id = %s"
+_STATUS_SQL = f"SELECT status, last_seq FROM {Order._meta.db_table} WHERE id = %s AND user_id = %s"
 
 
-def order_status(user_id: int, order_id: int) -> str | None:
-    """The status the database holds for the user's order (None if it holds none)."""
+def order_status(user_id: int, order_id: int) -> tuple[str, int] | None:
+    """The status the database holds for the user's order, and the seq that set it (None if
+    it holds no such order)."""
     with connection.cursor() as cursor:
         cursor.execute(_STATUS_SQL, [order_id, user_id])
         row = cursor.fetchone()
-    return None if row is None else row[0]
+    return None if row is None else (row[0], row[1])
 
 
 def order_with_client_id(user_id: int, client_order_id: str) -> int | None:

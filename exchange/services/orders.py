@@ -166,8 +166,9 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     loop) serves unless the cancel shows the order filled since (then its fills are read from
     the database, as they are for an order not in the cache) or no longer open (then its
     status, with one query)."""
-    known = await arecent(order_id, user_id)
-    from_cache = known is not None
+    recent = await arecent(order_id, user_id)
+    from_cache = recent is not None
+    known, known_seq = recent if from_cache else (None, 0)
     if not from_cache:
         known = await _order_read(user_id, order_id)
     shard = await _shard_of_order(order_id, known)
@@ -179,8 +180,9 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
     )
     if from_cache and event is None:  # no longer open: only its status is needed now
-        status = await db_read(order_status, user_id, order_id)
-        known = {**known, "status": status or known["status"]}
+        stored = await db_read(order_status, user_id, order_id)
+        if stored is not None and stored[1] > known_seq:  # the newer of the two
+            known = {**known, "status": stored[0]}
     elif from_cache and event["filled_quantity"] != known["filled_quantity"]:
         known = await _order_read(user_id, order_id) or known
     if event is None:

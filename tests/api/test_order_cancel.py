@@ -4,8 +4,9 @@ included), and what happens with orders that are not one's own or not open."""
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 
-from exchange.models import MatcherState
+from exchange.models import MatcherState, Order
 from tests.exchange.matcher_helpers import status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -73,6 +74,21 @@ def test_cancelling_a_filled_order_is_400_order_not_open(matcher, maker_client, 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "order_not_open"
     assert response.json()["error"]["status"] == "filled"
+
+
+def test_a_second_cancel_before_the_database_has_the_first_says_cancelled(
+    matcher, maker_client
+) -> None:
+    """The recent-order cache is newer than the database's row: its status is the answer."""
+    placed = maker_client.place(side="buy", price="99", quantity="1").json()
+    assert maker_client.delete(f"/api/v1/orders/{placed['order_id']}").status_code == 200
+    persisted()
+    Order.objects.filter(pk=placed["order_id"]).update(status="new", last_seq=F("last_seq") - 1)
+
+    again = maker_client.delete(f"/api/v1/orders/{placed['order_id']}")
+
+    assert (again.status_code, again.json()["error"]["code"]) == (400, "order_not_open")
+    assert again.json()["error"]["status"] == "cancelled"
 
 
 def test_cancel_all_cancels_open_and_waiting_orders_of_the_user_only(
