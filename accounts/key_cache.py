@@ -27,10 +27,10 @@ _lock = threading.Lock()
 
 def active_key(key: str) -> tuple[ApiKey, str] | None:
     """(the active key `key`, with its user, and its secret), or None."""
+    found = cached_key(key)
+    if found is not None:
+        return found
     now = time.monotonic()
-    entry = _keys.get(key)
-    if entry is not None and entry[0] > now:
-        return entry[1], entry[2]
     api_key = ApiKey.objects.select_related("user").filter(key=key[:64], revoked_at=None).first()
     if api_key is None or not api_key.user.is_active:
         _keys.pop(key, None)

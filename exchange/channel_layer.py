@@ -43,17 +43,6 @@ RECEIVE_BATCH = 500
 REPLY_PREFIX = "reply"  # the channels `call` waits on: a Redis key of their own per process
 REPLY_POLL_SECONDS = 1.0  # a reply fetch blocks this long at most, then looks for callers
 
-# KEYS[1] the channel; ARGV: message, now, expired-before, capacity, expiry seconds
-_SEND = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[3])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
-    return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
-"""
-
 # KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, n scores,
 # expired-before, expiry seconds. Returns, for each message, 1 if it was added and 0 if its
 # channel was full. The scores rise (`_score`), so a key's messages come out in order.
@@ -105,16 +94,8 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
         assert self.require_valid_channel_name(channel), "Channel name not valid"
         assert "__asgi_channel__" not in message
         index, key, message = self._route(channel, message)
-        now = time.time()
-        script = self.connection(index).register_script(_SEND)
-        added = await script(
-            keys=[key],
-            args=[
-                self.serialize(message), now, int(now) - int(self.expiry),
-                self.get_capacity(channel), int(self.expiry),
-            ],
-        )  # fmt: skip
-        if not added:
+        data = self.serialize(message)
+        if not (await self._send_each(index, [(key, data, self.get_capacity(channel))]))[0]:
             raise ChannelFull()
 
     async def send_many(self, messages: list[tuple[str, dict]]) -> None:

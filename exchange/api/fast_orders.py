@@ -42,12 +42,12 @@ from accounts.key_cache import active_key, cached_key
 from exchange.api.errors import as_api_error, not_found
 from exchange.api.order_input import parsed_json
 from exchange.api.throttling import key_allowed, key_ident
+from exchange.observability.order_timing import ORDERS_PATH
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import parse_order_id
 from exchange.services.orders import order_cancel, order_place
 
-ORDERS_PATH = "/api/v1/orders"
-_ONE_ORDER = re.compile(r"/api/v1/orders/([^/]+)")
+_ONE_ORDER = re.compile(re.escape(ORDERS_PATH) + r"/([^/]+)")
 # DRF's `Allow` of the two views (exchange/api/views/orders.py)
 ORDERS_ALLOW = "GET, POST, DELETE, HEAD, OPTIONS"
 ORDER_ALLOW = "GET, DELETE, HEAD, OPTIONS"

@@ -85,20 +85,22 @@ _CLIENT_ID_SQL = (
 _STATUS_SQL = f"SELECT status, last_seq FROM {Order._meta.db_table} WHERE id = %s AND user_id = %s"
 
 
+def _first_row(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def order_status(user_id: int, order_id: int) -> tuple[str, int] | None:
     """The status the database holds for the user's order, and the seq that set it (None if
     it holds no such order)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_STATUS_SQL, [order_id, user_id])
-        row = cursor.fetchone()
+    row = _first_row(_STATUS_SQL, [order_id, user_id])
     return None if row is None else (row[0], row[1])
 
 
 def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
     """The id of the user's order placed with `client_order_id`, if the database has one."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CLIENT_ID_SQL, [user_id, client_order_id])
-        row = cursor.fetchone()
+    row = _first_row(_CLIENT_ID_SQL, [user_id, client_order_id])
     return None if row is None else row[0]
 
 
