@@ -13,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from asgiref.sync import sync_to_async
-from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from accounts.models import EXTERNAL_ACCOUNT, Balance, LedgerEntry, ReconciliationAlert
 from exchange.models import MatcherState
-from exchange.models.fields import plain
+from exchange.models.exact_sql import ExactSum
+from exchange.models.fields import EXACT, plain
 from matching import client
 
 log = logging.getLogger(__name__)
@@ -103,23 +103,20 @@ def matcher_balances(report: dict) -> dict[Key, Amounts]:
     }
 
 
-def ledger_balances(*, seq: int, in_database: bool | None = None) -> dict[Key, Amounts]:
+def ledger_balances(*, seq: int, in_database: bool = True) -> dict[Key, Amounts]:
     """Every account's balances after the entries up to `seq`: what flowed into each bucket
-    minus what flowed out, summed per direction by the database, or here on SQLite
-    (`in_database` None: by the connection), whose SUM adds decimals as floats. SQLite keeps
-    about 15 significant digits of each amount anyway, so on it (the embedded mode) an
-    amount with more can show as a difference."""
-    if in_database is None:
-        in_database = connection.vendor != "sqlite"
+    minus what flowed out, summed per direction by the database (exactly, on SQLite too), or
+    with `in_database` False row by row here, an independent check of the same sums."""
     totals: dict[Key, list[Decimal]] = {}
     entries = LedgerEntry.objects.filter(seq__lte=seq).order_by()
-    for side, sign in (("to", 1), ("from", -1)):
-        fields = (f"{side}_account", "asset", f"{side}_bucket")
-        for account, asset, bucket, total in _sums(entries, fields, in_database):
-            if account == EXTERNAL_ACCOUNT or bucket not in BUCKETS:
-                continue
-            amounts = totals.setdefault((account, asset), [Decimal(0), Decimal(0)])
-            amounts[BUCKETS.index(bucket)] += sign * total
+    with localcontext(EXACT):  # not the default 28 digits: an amount has up to 60
+        for side, sign in (("to", 1), ("from", -1)):
+            fields = (f"{side}_account", "asset", f"{side}_bucket")
+            for account, asset, bucket, total in _sums(entries, fields, in_database):
+                if account == EXTERNAL_ACCOUNT or bucket not in BUCKETS:
+                    continue
+                amounts = totals.setdefault((account, asset), [Decimal(0), Decimal(0)])
+                amounts[BUCKETS.index(bucket)] += sign * total
     return {key: (available, locked) for key, (available, locked) in totals.items()}
 
 
@@ -127,10 +124,10 @@ def _sums(
     entries: QuerySet[LedgerEntry], fields: tuple[str, str, str], in_database: bool
 ) -> Iterable[tuple[str, str, str, Decimal]]:
     """(account, asset, bucket, Σ amount) grouped by `fields`: one grouped query, or the
-    rows added up here one by one when the database cannot sum decimals exactly."""
+    rows added up here one by one."""
     if in_database:
-        rows = entries.values(*fields).annotate(total=Sum("amount")).values_list(*fields, "total")
-        yield from rows
+        sums = entries.values(*fields).annotate(total=ExactSum("amount"))
+        yield from sums.values_list(*fields, "total")
         return
     totals: dict[tuple[str, str, str], Decimal] = {}
     for *key, amount in entries.values_list(*fields, "amount").iterator(chunk_size=5000):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from exchange.models.fields import decimal_field
+from exchange.models.fields import ExactDecimalField, decimal_field
 
 RATE_OPTIONS = {"max_digits": 12, "decimal_places": 8}
 
@@ -16,9 +16,9 @@ class FeeTier(models.Model):
     lowest minimum is everyone's default."""
 
     name = models.CharField(max_length=40, unique=True)
-    min_volume_30d = models.DecimalField(max_digits=40, decimal_places=8, default=Decimal(0))
-    maker_rate = models.DecimalField(**RATE_OPTIONS, help_text="Negative: a rebate.")
-    taker_rate = models.DecimalField(**RATE_OPTIONS)
+    min_volume_30d = ExactDecimalField(max_digits=40, decimal_places=8, default=Decimal(0))
+    maker_rate = ExactDecimalField(**RATE_OPTIONS, help_text="Negative: a rebate.")
+    taker_rate = ExactDecimalField(**RATE_OPTIONS)
 
     class Meta:
         ordering = ["min_volume_30d"]
@@ -39,8 +39,8 @@ class FeeOverride(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fee_override"
     )
-    maker_rate = models.DecimalField(**RATE_OPTIONS)
-    taker_rate = models.DecimalField(**RATE_OPTIONS)
+    maker_rate = ExactDecimalField(**RATE_OPTIONS)
+    taker_rate = ExactDecimalField(**RATE_OPTIONS)
     note = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:

@@ -4,13 +4,13 @@ override, else the tier their volume earned, else the lowest tier), and 30-day v
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from exchange.models import Trade
-from exchange.models.fields import plain
+from exchange.models.exact_sql import ExactProduct, ExactSum
+from exchange.models.fields import EXACT, plain
 from fees.models import FeeOverride, FeeTier
 
 DEFAULT_RATES = (Decimal("0.001"), Decimal("0.002"))  # SPEC.md §1, when no tier exists
@@ -18,16 +18,17 @@ WINDOW = timedelta(days=30)
 SIDES = ("maker_user", "taker_user")
 
 
-def _notional() -> ExpressionWrapper:
-    return ExpressionWrapper(F("price") * F("quantity"), output_field=DecimalField())
+def _notional() -> ExactSum:
+    return ExactSum(ExactProduct("price", "quantity"))
 
 
 def volume_30d(user_id: int) -> Decimal:
     """The quote volume of the user's trades (as maker or taker) over the last 30 days."""
     trades = Trade.objects.filter(executed_at__gte=timezone.now() - WINDOW)
     total = Decimal(0)
-    for side in SIDES:
-        total += trades.filter(**{side: user_id}).aggregate(v=Sum(_notional()))["v"] or 0
+    with localcontext(EXACT):
+        for side in SIDES:
+            total += trades.filter(**{side: user_id}).aggregate(v=_notional())["v"] or 0
     return total
 
 
@@ -36,11 +37,12 @@ def volumes_30d(*, now: datetime) -> dict[int, Decimal]:
     per side, so the cost does not grow with a query per user."""
     trades = Trade.objects.filter(executed_at__gte=now - WINDOW, executed_at__lte=now)
     volumes: dict[int, Decimal] = {}
-    for side in SIDES:
-        # order_by(): the model's default ordering must not enter the GROUP BY
-        rows = trades.order_by().values(side).annotate(v=Sum(_notional()))
-        for row in rows:
-            volumes[row[side]] = volumes.get(row[side], Decimal(0)) + (row["v"] or 0)
+    with localcontext(EXACT):
+        for side in SIDES:
+            # order_by(): the model's default ordering must not enter the GROUP BY
+            rows = trades.order_by().values(side).annotate(v=_notional())
+            for row in rows:
+                volumes[row[side]] = volumes.get(row[side], Decimal(0)) + (row["v"] or 0)
     return volumes
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, ExpressionWrapper, Func, Max, Min, Sum, Value
+from django.db.models import BigIntegerField, ExpressionWrapper, Func, Max, Min, Value
 
 from exchange.api.formatting import fixed, places
 from exchange.models import Market, Trade
+from exchange.models.exact_sql import ExactSum
 from matching.protocol import now_ms
 
 INTERVALS_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000}
@@ -91,7 +92,7 @@ def _candles(market: Market, interval_ms: int, first: int, last: int) -> list[li
         .annotate(
             high=Max("price"),
             low=Min("price"),
-            volume=Sum("quantity"),
+            volume=ExactSum("quantity"),
             first_id=Min("id"),
             last_id=Max("id"),
         )

@@ -12,12 +12,13 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from exchange.api.errors import not_found
 from exchange.api.formatting import fixed, iso_time, places
 from exchange.models import Market, Trade
+from exchange.models.exact_sql import ExactProduct, ExactSum
 from exchange.models.fields import plain
 from exchange.models.market import canonical_symbol
 from matching.protocol import book_cache_key, now_ms
@@ -195,8 +196,8 @@ def ticker_24h(*, market: Market) -> dict:
     figures = window.aggregate(
         high=Max("price"),
         low=Min("price"),
-        volume=Sum("quantity"),
-        quote_volume=Sum(F("price") * F("quantity")),
+        volume=ExactSum("quantity"),
+        quote_volume=ExactSum(ExactProduct("price", "quantity")),
         count=Count("id"),
         first_id=Min("id"),
         last_id=Max("id"),

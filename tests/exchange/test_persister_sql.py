@@ -18,15 +18,13 @@ from django.db import DataError, connection, transaction
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
 from matching import persister, persister_sql
-from matching.engine import Engine
-from matching.event_format import event_dict
-from matching.persister import Item, moment, write_items
+from matching.persister import moment, write_items
 from tests import services
+from tests.exchange.engine_run import START_MS, Matcher
 
 pytestmark = pytest.mark.django_db
 
 AWKWARD_TEXT = 'a"b\\c,{d} NULL'  # quote, backslash, comma, braces, space, the word NULL
-START_MS = 1_700_000_000_000
 # every table the persister writes, ordered by a natural key (auto ids differ between runs)
 WRITTEN = {
     Order: ["id"],
@@ -54,29 +52,6 @@ def postgres(db) -> None:
         services.unavailable("PostgreSQL", "the test database is not PostgreSQL (DATABASE_URL)")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-class Matcher:
-    """An engine run as `matching.matcher` runs it: ids and times stamped on each command,
-    each journaled command an `Item` of its events as dicts."""
-
-    def __init__(self) -> None:
-        self.engine = Engine()
-        self.clock = START_MS
-
-    def run(self, *commands: dict) -> list[Item]:
-        items = []
-        for command in commands:
-            self.clock += 7
-            command = {**command, "ts": self.clock}
-            if command.get("op") == "new":
-                command["id"] = self.engine.seq + 1
-            seq_before = self.engine.seq
-            events = self.engine.process(command)
-            assert self.engine.seq == seq_before + 1, (command, events)
-            dicts = [event_dict(self.engine, event) for event in events]
-            items.append(Item(self.engine.seq, self.clock, command, dicts))
-        return items
 
 
 class Scenario:
