@@ -22,7 +22,7 @@ from accounts.models import EXTERNAL_ACCOUNT, Balance, LedgerEntry, Reconciliati
 from exchange.models import MatcherState
 from exchange.models.exact_sql import ExactSum
 from exchange.models.fields import EXACT, plain
-from matching import client
+from matching.service import client
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from celery import shared_task
 
 from accounts.reconciliation import balances_reconcile
-from matching.funds_sync import FUNDS_SHARD
+from matching.service.funds_sync import FUNDS_SHARD
 
 
 @shared_task(name="accounts.tasks.reconcile_balances", ignore_result=True, expires=300)

@@ -17,10 +17,10 @@ from django.http import HttpRequest
 
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
 from exchange.models.order import OPEN_STATUSES
-from matching.client import MatcherUnavailable, call_sync
-from matching.config_sync import market_change
 from matching.engine.market import Market as EngineMarket
 from matching.engine.market import MarketSpecError
+from matching.service.client import MatcherUnavailable, call_sync
+from matching.service.config_sync import market_change
 
 UNAVAILABLE = "The matching engine did not answer; nothing was changed."
 REFUSALS = {

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "exchange",
     "accounts",
     "fees",
-    "matching",
+    "matching.service",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -30,7 +30,7 @@ import time
 import uuid
 from decimal import Decimal
 
-from matching.rolling import percentile
+from matching.service.rolling import percentile
 
 FUNDS = {"USDT": "1000000000000", "BTC": "100000000"}
 
@@ -54,8 +54,8 @@ async def _sender(index: int, symbol: str, seconds: float, inflight: int, seed: 
     from channels.layers import get_channel_layer
 
     from exchange.models import Market
-    from matching import client
-    from matching.protocol import matcher_channel, now_ms, request
+    from matching.service import client
+    from matching.service.protocol import matcher_channel, now_ms, request
 
     market = await Market.objects.aget(symbol=symbol)
     user = await sync_to_async(_bench_user)(index)
@@ -123,8 +123,8 @@ async def _prefill(
     from channels.layers import get_channel_layer
 
     from exchange.models import Market
-    from matching import client
-    from matching.protocol import matcher_channel, now_ms, request
+    from matching.service import client
+    from matching.service.protocol import matcher_channel, now_ms, request
 
     market = await Market.objects.aget(symbol=symbol)
     user_ids = [await sync_to_async(_bench_user)(index) for index in range(users)]
@@ -195,7 +195,7 @@ def _run_sender(args: tuple) -> dict:
 def _matcher_report(symbol: str) -> dict:
     _setup_django()
     from exchange.models import Market
-    from matching import client
+    from matching.service import client
 
     shard = Market.objects.get(symbol=symbol).shard
     report = client.call_sync({"op": "metrics"}, shard=shard, timeout_ms=5000)["events"][0]
@@ -247,9 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         report = _closed(args)
     else:
         _setup_django()
-        report = asyncio.run(
-            _prefill(args.symbol, args.commands, args.users, args.seed, args.rate)
-        )
+        report = asyncio.run(_prefill(args.symbol, args.commands, args.users, args.seed, args.rate))
     report["matcher"] = _matcher_report(args.symbol)
     print(json.dumps(report))
     return 0

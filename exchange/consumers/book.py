@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-from matching.protocol import book_cache_key, now_ms
+from matching.service.protocol import book_cache_key, now_ms
 
 from .outbox import Outbox
 

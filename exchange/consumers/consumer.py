@@ -23,7 +23,7 @@ from exchange.api.errors import ApiError
 from exchange.models import Market
 from exchange.models.market import canonical_symbol
 from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
-from matching.protocol import now_ms
+from matching.service.protocol import now_ms
 
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
 from .messages import subscription_of as parse_subscription

@@ -29,7 +29,7 @@ from django.db.models import Max
 from exchange.models import Market, Trade
 from exchange.selectors.candles import INTERVALS_MS, candles_list
 from exchange.selectors.market_data import market_get, ticker_24h
-from matching.protocol import book_cache_key, now_ms
+from matching.service.protocol import book_cache_key, now_ms
 
 from .messages import Subscription
 from .outbox import Outbox

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from exchange.selectors.candles import INTERVALS_MS
-from matching.protocol import now_ms
+from matching.service.protocol import now_ms
 
 CHANNELS = ("book", "trades", "ticker", "candles", "orders", "balances")
 PRIVATE_CHANNELS = frozenset(("orders", "balances"))

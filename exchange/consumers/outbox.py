@@ -24,7 +24,7 @@ from typing import Any
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
-from matching.protocol import now_ms
+from matching.service.protocol import now_ms
 
 from .messages import error
 

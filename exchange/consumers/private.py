@@ -23,7 +23,7 @@ from django.core.cache import cache
 from exchange.api.formatting import iso_from_ms
 from exchange.api.order_output import average_price, fill_from_event
 from exchange.selectors.orders import recent_key
-from matching.protocol import now_ms
+from matching.service.protocol import now_ms
 
 EVENT_FIELDS = (
     "symbol",

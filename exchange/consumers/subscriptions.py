@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from exchange.selectors.candles import INTERVALS_MS
-from matching.protocol import book_group, trades_group, user_group
+from matching.service.protocol import book_group, trades_group, user_group
 
 from .book import BookStream
 from .market_feeds import MIN_INTERVAL_SECONDS, CandleStream, FeedStream, TickerStream

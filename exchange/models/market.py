@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from exchange.models.fields import decimal_field, plain
+from matching.service.protocol import matcher_channel
 
 ASSET = RegexValidator(r"^[A-Z0-9]{1,12}$", "An asset is 1 to 12 capital letters or digits.")
 # A symbol as clients may write it (any case); checked before any query uses it.
@@ -93,8 +94,6 @@ class Market(models.Model):
     @property
     def channel(self) -> str:
         """The Channels channel of the matcher that runs this market."""
-        from matching.protocol import matcher_channel
-
         return matcher_channel(self.shard)
 
     def engine_spec(self) -> dict:

@@ -7,7 +7,7 @@ import asyncio
 
 from exchange.models.market import shards_in_use
 from exchange.selectors.db_thread import db_read
-from matching import client
+from matching.service import client
 
 REPORT_TIMEOUT_MS = 2000
 

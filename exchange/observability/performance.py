@@ -9,7 +9,7 @@ one; with several, counts and rates are summed and each percentile is the worst 
 from __future__ import annotations
 
 from exchange.observability.web_metrics import performance as end_to_end
-from matching.rolling import WINDOW_SECONDS
+from matching.service.rolling import WINDOW_SECONDS
 
 PERCENTILES = ("p50", "p95", "p99", "max")
 

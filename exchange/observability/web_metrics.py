@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from matching.metrics import LATENCY_BUCKETS
-from matching.rolling import LatencyWindow
+from matching.service.metrics import LATENCY_BUCKETS
+from matching.service.rolling import LatencyWindow
 
 TRANSPORTS = ("rest", "websocket")
 

@@ -16,7 +16,7 @@ from django.db.models import BigIntegerField, ExpressionWrapper, Func, Max, Min,
 from exchange.api.formatting import fixed, places
 from exchange.models import Market, Trade
 from exchange.models.exact_sql import ExactSum
-from matching.protocol import now_ms
+from matching.service.protocol import now_ms
 
 INTERVALS_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000}
 MAX_CANDLES = 1000

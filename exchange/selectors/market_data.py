@@ -1,9 +1,10 @@
 """Reads behind the public market-data API: markets, the cached L2 book, trades, the ticker.
 
 Nothing here asks the matcher: the book comes from the cache entry the running matcher
-refreshes (at most every 50 ms, `matching.protocol.book_cache_key`), trades from the table the
-persister fills. So market data keeps answering, at its last known state, while the matcher
-is busy or restarting. Every function returns JSON-ready dicts with decimal strings.
+refreshes (at most every 50 ms, `matching.service.protocol.book_cache_key`), trades from
+the table the persister fills. So market data keeps answering, at its last known state,
+while the matcher is busy or restarting. Every function returns JSON-ready dicts with
+decimal strings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from exchange.models import Market, Trade
 from exchange.models.exact_sql import ExactProduct, ExactSum
 from exchange.models.fields import plain
 from exchange.models.market import canonical_symbol
-from matching.protocol import book_cache_key, now_ms
+from matching.service.protocol import book_cache_key, now_ms
 
 # Room for any sum of 40-digit values: the default context (28 digits) would round them.
 EXACT = Context(prec=100)

@@ -25,8 +25,8 @@ from exchange.selectors.orders import (
     order_status,
     order_with_client_id,
 )
-from matching import client
 from matching.engine.domain import CANCELLED
+from matching.service import client
 
 # The request field each engine reason concerns (API.md: "`field` names the request field").
 REASON_FIELDS = {

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import LedgerEntry
 from accounts.reconciliation import balances_reconcile
 from exchange.models import MatcherState
-from matching import client
+from matching.service import client
 
 _positions = itertools.count()
 

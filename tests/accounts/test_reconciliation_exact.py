@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Balance, ReconciliationAlert
 from exchange.models import Market, MatcherState
-from matching.funds_sync import balances_report
-from matching.persister import write_items
+from matching.service.funds_sync import balances_report
+from matching.service.persister import write_items
 from tests.accounts.funds_rows import matcher_reports, persisted_up_to, reconcile
 from tests.exchange.engine_run import Matcher
 

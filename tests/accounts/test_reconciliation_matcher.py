@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Balance, LedgerEntry, ReconciliationAlert
-from matching import client
+from matching.service import client
 from tests.accounts.funds_rows import reconcile
 from tests.exchange.matcher_helpers import TRADER_FUNDS, wait_for
 

@@ -9,10 +9,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django_celery_beat.models import PeriodicTask
 
-import accounts.reconciliation
-import fees.tiers
 from accounts import tasks
-from matching import periodic
+from matching.service import periodic
 
 
 def test_the_task_reconciles_the_funds_shard(monkeypatch) -> None:
@@ -48,8 +46,8 @@ def test_the_embedded_exchange_runs_both_jobs_at_their_intervals(monkeypatch) ->
         ran.append("tiers")
         return {}
 
-    monkeypatch.setattr(accounts.reconciliation, "balances_reconcile", balances_reconcile)
-    monkeypatch.setattr(fees.tiers, "tiers_recompute", tiers_recompute)
+    monkeypatch.setattr(periodic, "balances_reconcile", balances_reconcile)
+    monkeypatch.setattr(periodic, "tiers_recompute", tiers_recompute)
     monkeypatch.setattr(periodic, "PERIODIC", {})
     monkeypatch.setattr(
         periodic,
@@ -75,7 +73,7 @@ def test_a_failing_run_does_not_stop_the_schedule(monkeypatch) -> None:
         runs.append(1)
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(accounts.reconciliation, "balances_reconcile", balances_reconcile)
+    monkeypatch.setattr(periodic, "balances_reconcile", balances_reconcile)
     monkeypatch.setattr(periodic, "PERIODIC", {})
     monkeypatch.setattr(
         periodic,

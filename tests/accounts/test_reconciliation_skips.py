@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from accounts.models import ReconciliationAlert
-from matching import client
+from matching.service import client
 from tests.accounts.funds_rows import matcher_reports, persisted_up_to, reconcile
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from exchange.models import Market, MatcherState
-from matching.matcher_db import status_cache_key
-from matching.protocol import now_ms
+from matching.service.matcher_db import status_cache_key
+from matching.service.protocol import now_ms
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from exchange.models import Market
-from matching.protocol import book_cache_key
+from matching.service.protocol import book_cache_key
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from exchange.models import Market
-from matching.protocol import book_cache_key
+from matching.service.protocol import book_cache_key
 from tests.api.test_trades_public import record_trade
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,14 @@ persister writes from its batches."""
 from __future__ import annotations
 
 from matching.engine import Engine
-from matching.event_format import event_dict
-from matching.persister import Item
+from matching.service.event_format import event_dict
+from matching.service.persister import Item
 
 START_MS = 1_700_000_000_000
 
 
 class Matcher:
-    """An engine run as `matching.matcher` runs it: ids and times stamped on each command,
+    """An engine run as `matching.service.matcher` runs it: ids and times stamped on each command,
     each journaled command an `Item` of its events as dicts."""
 
     def __init__(self) -> None:

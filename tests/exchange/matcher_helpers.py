@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from exchange.models import Market
-from matching import client
+from matching.service import client
 from tests import services
 from tests.exchange.processes import start_matcher
 

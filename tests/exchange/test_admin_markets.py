@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from exchange.models import Market, Order, OrderEvent
-from matching import client as matcher_client
+from matching.service import client as matcher_client
 from tests.exchange.matcher_helpers import placed_order
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -15,10 +15,10 @@ from asgiref.sync import async_to_sync
 
 from accounts.models import Balance, LedgerEntry
 from exchange.models import MatcherState, Order, Trade
-from matching import client
-from matching.matcher import shard_dirs
-from matching.protocol import now_ms
 from matching.recovery import recover
+from matching.service import client
+from matching.service.matcher import shard_dirs
+from matching.service.protocol import now_ms
 from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, placed_order, status, wait_for
 from tests.exchange.processes import start_matcher
 

@@ -8,8 +8,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from exchange.models import MatcherState, Order, Trade
-from matching import client
-from matching.protocol import matcher_channel, now_ms, request
+from matching.service import client
+from matching.service.protocol import matcher_channel, now_ms, request
 from tests.exchange.matcher_helpers import placed_order, status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

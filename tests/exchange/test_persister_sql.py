@@ -17,8 +17,8 @@ from django.db import DataError, connection, transaction
 
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
-from matching import persister, persister_sql
-from matching.persister import moment, write_items
+from matching.service import persister, persister_sql
+from matching.service.persister import moment, write_items
 from tests import services
 from tests.exchange.engine_run import START_MS, Matcher
 

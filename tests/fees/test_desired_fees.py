@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fees.models import FeeOverride, UserTier
-from matching.config_sync import desired_fees
 from matching.engine.fees import ANY_USER
+from matching.service.config_sync import desired_fees
 
 pytestmark = pytest.mark.django_db
 

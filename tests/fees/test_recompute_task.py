@@ -6,7 +6,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from fees import tasks
-from matching.periodic import intervals
+from matching.service.periodic import intervals
 
 
 def test_the_task_runs_the_recompute(monkeypatch) -> None:

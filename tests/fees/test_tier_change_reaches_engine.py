@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from fees.models import UserTier
-from matching.config_sync import desired_fees, fee_commands
 from matching.engine import Engine
+from matching.service.config_sync import desired_fees, fee_commands
 
 pytestmark = pytest.mark.django_db
 

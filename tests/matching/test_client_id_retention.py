@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.client_id_retention import ClientIdRetention
+from matching.service.client_id_retention import ClientIdRetention
 
 
 def test_nothing_is_forgotten_before_the_hold_has_passed():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matching.engine.events import POSTING
 from matching.engine.risk import FEE_ACCOUNT
-from matching.event_format import event_dict
+from matching.service.event_format import event_dict
 
 from .funds_helpers import amount, credit, run_funded
 from .helpers import fees, limit, market, symbol

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from matching import persister as persister_module
-from matching.persister import Item, Persister
+from matching.service import persister as persister_module
+from matching.service.persister import Item, Persister
 
 
 @pytest.fixture

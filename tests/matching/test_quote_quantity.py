@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from matching.engine.events import ORDER
-from matching.event_format import event_dict
+from matching.service.event_format import event_dict
 
 from .helpers import limit, market, new, run, symbol, tick
 

@@ -3,7 +3,7 @@ old seconds falling out, and a bounded sample store that keeps count and max exa
 
 from __future__ import annotations
 
-from matching.rolling import CountWindow, LatencyWindow, percentile
+from matching.service.rolling import CountWindow, LatencyWindow, percentile
 from tests.clock import Clock
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from matching import snapshot_child
 from matching.engine.state import state_sha256
+from matching.service import snapshot_child
 from matching.snapshots import read_snapshot, snapshot_files
 
 from .helpers import limit

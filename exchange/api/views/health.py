@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 from exchange.api.serializers.errors import error_responses
 from exchange.models import MatcherState
 from exchange.models.market import shards_known
-from matching.matcher_db import status_cache_key
-from matching.protocol import now_ms
+from matching.service.matcher_db import status_cache_key
+from matching.service.protocol import now_ms
 
 log = logging.getLogger(__name__)
 

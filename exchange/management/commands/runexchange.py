@@ -12,12 +12,15 @@ import asyncio
 import logging
 import sys
 
+from daphne.server import Server  # installs the asyncio reactor: imported before twisted's
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from twisted.internet import defer, reactor
 
+from exchange.asgi import application
 from exchange.models import Market
-from matching.management.commands.run_matcher import hold_shard_lock, new_matcher
-from matching.periodic import run_embedded
+from matching.service.management.commands.run_matcher import hold_shard_lock, new_matcher
+from matching.service.periodic import run_embedded
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, port: int, host: str, **options) -> None:
-        from daphne.server import Server  # installs the asyncio reactor: import it first
-        from twisted.internet import defer, reactor
-
-        from exchange.asgi import application
-
         shards = sorted({""} | set(Market.objects.values_list("shard", flat=True)))
         locks = [hold_shard_lock(settings.EXCHANGE_DATA_DIR, shard) for shard in shards]
         matchers = [new_matcher(shard) for shard in shards]

@@ -27,9 +27,9 @@ from django.db import close_old_connections, connection, transaction
 
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
-from matching import persister_sql
 from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
-from matching.rolling import LatencyWindow
+from matching.service import persister_sql
+from matching.service.rolling import LatencyWindow
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from matching.rolling import CountWindow, LatencyWindow
+from matching.service.rolling import CountWindow, LatencyWindow
 
 # seconds: 50 µs to 10 s, about three steps a decade
 LATENCY_BUCKETS = (

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from matching.matcher import Matcher, shard_dirs
+from matching.service.matcher import Matcher, shard_dirs
 
 
 def hold_shard_lock(data_dir: Path, shard: str):

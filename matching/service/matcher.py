@@ -19,17 +19,17 @@ from pathlib import Path
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
-from matching import config_sync, funds_sync, protocol, snapshot_child
-from matching.book_feed import BookFeed
-from matching.client_id_retention import ClientIdRetention
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
-from matching.event_format import event_dict
 from matching.journal import JournalWriter
-from matching.matcher_db import record_config_results, save_heartbeat, shard_state
-from matching.metrics import ORDER_OPS, MatcherMetrics, layer_depth
-from matching.persister import Item, Persister
 from matching.recovery import recover
+from matching.service import config_sync, funds_sync, protocol, snapshot_child
+from matching.service.book_feed import BookFeed
+from matching.service.client_id_retention import ClientIdRetention
+from matching.service.event_format import event_dict
+from matching.service.matcher_db import record_config_results, save_heartbeat, shard_state
+from matching.service.metrics import ORDER_OPS, MatcherMetrics, layer_depth
+from matching.service.persister import Item, Persister
 from matching.snapshots import SnapshotPolicy, write_snapshot
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,10 @@ from collections.abc import Awaitable, Callable
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.db import close_old_connections, connections
 
-from matching import client
+from accounts.reconciliation import balances_reconcile
+from fees.tiers import tiers_recompute
+from matching.service import client
+from matching.service.funds_sync import FUNDS_SHARD
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +30,6 @@ PERIODIC = {
 
 
 async def _reconcile_balances() -> None:
-    from accounts.reconciliation import balances_reconcile
-    from matching.funds_sync import FUNDS_SHARD
-
     # Its database work gets a thread of its own, so a long comparison never holds up the
     # consumers' thread-sensitive calls; that thread's connection is closed before it ends.
     async with ThreadSensitiveContext():
@@ -40,8 +40,6 @@ async def _reconcile_balances() -> None:
 
 
 def _recompute_tiers_now() -> None:
-    from fees.tiers import tiers_recompute
-
     # a thread of the default executor keeps its connection between runs a day apart
     close_old_connections()
     try:

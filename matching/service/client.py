@@ -14,7 +14,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from matching.protocol import matcher_channel, now_ms, request
+from matching.service.protocol import matcher_channel, now_ms, request
 
 REPLY_GRACE_MS = 2000
 

@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from exchange.models.market import shards_in_use
-from matching import client
-from matching.periodic import PERIODIC
+from matching.service import client
+from matching.service.periodic import PERIODIC
 
 
 def _send(task_name: str, timeout_ms: int) -> list[dict]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from accounts.models import Transfer
 from exchange.models.fields import plain
 from matching.engine import Engine
+from matching.engine.risk import AMOUNT_SCALE
 from matching.engine.units import format_units
 
 FUNDS_SHARD = ""  # balances live in the default shard's engine
@@ -48,7 +49,6 @@ def funds_commands(engine: Engine, transfers: list[dict], sent: set[str]) -> lis
 
 def balances_report(engine: Engine) -> dict:
     """Every balance the engine holds, as decimal strings, with the seq they are at."""
-    from matching.engine.risk import AMOUNT_SCALE
 
     def text(units: int) -> str:
         return plain_units(units, AMOUNT_SCALE)
