@@ -58,7 +58,10 @@ def authenticate_signed(
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """X-API-KEY, X-API-TIMESTAMP (ms) and X-API-SIGNATURE; request.auth is the ApiKey."""
+    """X-API-KEY, X-API-TIMESTAMP (ms) and X-API-SIGNATURE; request.auth is the ApiKey.
+    `lookup` finds the key (exchange/api/order_pipeline.py gives one that was read ahead)."""
+
+    lookup = staticmethod(active_key)
 
     def authenticate(self, request):
         headers = request._request.headers
@@ -79,6 +82,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             django_request.method,
             django_request.get_full_path(),
             django_request.body,
+            lookup=self.lookup,
         )
         return api_key.user, api_key
 

@@ -1,13 +1,13 @@
 """Admin of markets, orders, trades and the matcher's bookkeeping.
 
-A change of an existing market is sent to the matcher as a journaled `market` command before
-it is saved; a refusal (or silence) shows on the form and nothing is saved. A new market
-needs no command: the matcher picks it up from the database within a second (config sync).
+A change of an existing market is applied by the matcher before it is saved
+(exchange/services/markets.py); a refusal (or silence) shows on the form and nothing is
+saved. A new market needs no command: the matcher picks it up from the database within a
+second (config sync).
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django import forms
@@ -15,51 +15,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from exchange.errors import MarketChangeRefused
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
 from exchange.models.order import OPEN_STATUSES
+from exchange.services.markets import market_change_apply
 from matching.engine.market import Market as EngineMarket
 from matching.engine.market import MarketSpecError
-from matching.service.client import MatcherUnavailable, call_sync
-from matching.service.config_sync import market_change
-
-UNAVAILABLE = "The matching engine did not answer; nothing was changed."
-REFUSALS = {
-    "would_strand_orders": (
-        "tick_size",
-        "Live orders are off the new tick or lot grid; cancel them or choose a grid they fit.",
-    ),
-    "last_price_off_grid": ("tick_size", "The last trade price is off the new tick grid."),
-    "invalid_tick_size": ("tick_size", "This is not a valid tick size."),
-    "invalid_lot_size": ("lot_size", "This is not a valid lot size."),
-}
-
-
-class MarketChangeRefused(Exception):
-    """The matcher refused a market change or did not answer; `field` is where it belongs."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-def send_change(market: Market, **values: Any) -> Market:
-    """`market` with `values` and the next version, once the matcher has applied it; raises
-    MarketChangeRefused (nothing is saved either way)."""
-    changed = copy.copy(market)
-    for name, value in values.items():
-        setattr(changed, name, value)
-    changed.version = market.version + 1
-    try:
-        reply = call_sync(market_change(changed.engine_spec()), shard=market.shard)
-    except MatcherUnavailable as error:
-        raise MarketChangeRefused(UNAVAILABLE) from error
-    for event in reply.get("events", []):
-        if event.get("kind") == "refused":
-            reason = event.get("reason", "unknown")
-            field, text = REFUSALS.get(reason, (None, "The matching engine refused the change"))
-            raise MarketChangeRefused(f"{text} (matcher: {reason})", field)
-    changed.matcher_error = ""
-    return changed
 
 
 class MarketForm(forms.ModelForm):
@@ -111,9 +72,10 @@ class MarketForm(forms.ModelForm):
             return
         values = {name: getattr(self.instance, name) for name in self.changed_data}
         try:
-            changed = send_change(stored, **values)
+            changed = market_change_apply(stored, **values)
         except MarketChangeRefused as refusal:
-            self.add_error(refusal.field, refusal.message)
+            field = refusal.field if refusal.field in self.fields else None
+            self.add_error(field, refusal.message)
             return
         self.instance.version = changed.version
         self.instance.matcher_error = ""
@@ -139,7 +101,7 @@ class MarketAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{market.symbol} is {status} already.")
                 continue
             try:
-                changed = send_change(market, status=status)
+                changed = market_change_apply(market, status=status)
             except MarketChangeRefused as refusal:
                 self.message_user(request, f"{market.symbol}: {refusal.message}", messages.ERROR)
                 continue

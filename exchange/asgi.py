@@ -26,7 +26,7 @@ application = ProtocolTypeRouter(
         # says, in production daphne as in runexchange; unlike WhiteNoise's (sync-only)
         # middleware this keeps every other request on the async path.
         # REST order requests are timed end to end here (GET /api/v1/performance, /metrics);
-        # signed ones are answered without Django's request cycle (exchange/api/fast_orders.py).
+        # signed ones skip Django's ASGI front, not its middleware (exchange/api/fast_orders.py).
         "http": order_timed(fast_orders(ASGIStaticFilesHandler(django_asgi_app))),
         "websocket": origin_validated(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

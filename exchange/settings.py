@@ -123,8 +123,9 @@ REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
+            # the matcher's transport (matching/service/transport.py) over Redis:
             # channels-redis's layer with fewer round trips per message
-            "BACKEND": "exchange.channel_layer.BatchingRedisChannelLayer",
+            "BACKEND": "matching.service.transport_redis.RedisTransport",
             "CONFIG": {
                 # redis-py 8 reads with a 5 s socket timeout by default, the same as
                 # channels-redis's blocking BZPOPMIN: give the socket more room than that.
@@ -148,7 +149,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # the matcher's transport in this process's memory: Channels' in-memory layer,
+            # safe across threads and event loops
+            "BACKEND": "matching.service.transport_memory.InMemoryTransport",
             "CONFIG": {"capacity": MATCHER_QUEUE_CAPACITY},
         }
     }

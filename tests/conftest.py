@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import psycopg
 import pytest
 import redis
+from django.test import override_settings
 
 from tests import services
+from tests.exchange.processes import make_embedded_template
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+) -> None:
+    """A SQLite test database is a file of this session's, not Django's default shared
+    in-memory one: a matcher in the test process (tests/exchange/matcher_thread.py) reads and
+    writes it from threads of its own, each with its own connection, which a shared-cache
+    in-memory database would lock out table by table."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Passwords made in the test process are hashed with a fast hasher: Django's default
+    (PBKDF2, a million rounds) takes a third of a second for each admin user a test makes."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def embedded_template(tmp_path_factory) -> Path:
+    """The data directory each embedded exchange of the tests (`runexchange` in a process of
+    its own) starts from, a copy: `migrate` and `bootstrap_demo` run once a session."""
+    return make_embedded_template(tmp_path_factory.mktemp("embedded-template") / "data")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """One application error type, and the one place errors become API.md's envelope.
 
 Every error under /api/ is `{"error": {"code", "message", "field"}}` with a fitting status;
+the domain errors of services and selectors (exchange/errors.py), the matcher's silence,
 DRF's own exceptions, Django's 404/400/500 handlers and anything unexpected all end here,
 and no response ever carries a stack trace.
 """
@@ -14,6 +15,9 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+from exchange.errors import DuplicateClientOrderId, ExchangeError, MarketNotFound, OrderNotFound
+from matching.service.client import MatcherUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,21 @@ def matcher_unavailable() -> ApiError:
     )
 
 
+# The status of each domain error: its class's, or the nearest base class's in this table
+# (API.md: 400 validation, 404 not found, 409 a duplicate client_order_id).
+DOMAIN_STATUSES: dict[type[ExchangeError], int] = {
+    OrderNotFound: 404,
+    MarketNotFound: 404,
+    DuplicateClientOrderId: 409,
+    ExchangeError: 400,
+}
+
+
+def _from_domain(error: ExchangeError) -> ApiError:
+    status = next(DOMAIN_STATUSES[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUSES)
+    return ApiError(error.code, error.message, field=error.field, status=status, extra=error.extra)
+
+
 def _first_field_error(detail: object, prefix: str = "") -> tuple[str | None, str]:
     """The first field and message of a DRF ValidationError's nested detail."""
     if isinstance(detail, dict):
@@ -83,6 +102,10 @@ def as_api_error(exc: Exception) -> ApiError:
     """The ApiError that `exc` means to a client."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, ExchangeError):
+        return _from_domain(exc)
+    if isinstance(exc, MatcherUnavailable):
+        return matcher_unavailable()
     if isinstance(exc, exceptions.ParseError):
         return ApiError("invalid_json", "The body is not valid JSON.")
     if isinstance(exc, exceptions.ValidationError):

@@ -1,92 +1,126 @@
-"""Signed order requests answered at the ASGI edge, outside Django's request cycle.
+"""Signed order requests answered at the ASGI edge, without Django's ASGI front.
 
 `POST /api/v1/orders` and `DELETE /api/v1/orders/{id}` signed with an API key are the
-exchange's hot path. Through Django and DRF each cost about 3.8 ms of daphne's CPU
-(request and response objects, routing, middleware, the view's thread, DRF's request
-wrapper, authentication, throttles and renderer), which held one daphne process near
-200 orders a second. Here the same steps run directly, with the same functions:
+exchange's hot path. Through Django's ASGI handler each cost about 3 ms of daphne's CPU,
+mostly in its front (a temporary file for the body, request signals, a task listening for a
+disconnect, a thread per request) and in adrf's thread hops for the view's checks and
+Django's for the rendering. Here the same request runs through the same steps, with the
+same code, and none of those hops:
 
-1. the request must be signed (`X-API-KEY`, `X-API-TIMESTAMP`, `X-API-SIGNATURE`) with an
-   active key (accounts/key_cache.py: kept a few seconds, else read on a shared thread),
-   whose signature and timestamp check out, and that may trade;
-2. the key's rate limit (exchange/api/throttling.py): over it, the same 429;
-3. `order_place` or `order_cancel` (exchange/services/orders.py), as the DRF views call them;
-4. the body rendered by DRF's JSONRenderer, with the headers Django's middleware adds
-   (SecurityMiddleware and XFrameOptionsMiddleware run on the response) and DRF's `Allow`.
+1. Django's middleware chain, built by Django (`BaseHandler.load_middleware`) from
+   settings.MIDDLEWARE, rebuilt when that setting changes: every middleware listed runs,
+   request, view, template-response, exception and response hooks alike (one that is
+   sync-only runs on a thread, as under Django);
+2. Django's URL resolution, then the view (exchange/api/views/orders.py) through its own
+   dispatch (exchange/api/order_pipeline.py): DRF's authentication, permissions,
+   throttles, handler, exception handler, content negotiation and renderer, with the API
+   key read ahead so they need not leave the event loop;
+3. the response sent as Django's ASGI handler sends it (cookies included).
 
-Anything else goes to Django untouched, the body handed on as it came: no credentials, an
-unknown or revoked key, a bad signature or timestamp, a read-only key, a query string, an
-unknown host, an `Accept` that is not JSON, plain HTTP when SECURE_SSL_REDIRECT is on. So
-every refusal of a request is Django's and DRF's own, and the fast path only ever answers
-requests Django would have let through to the view. tests/api/test_fast_orders.py sends
-the same requests both ways and compares status, headers and body.
+Only requests that carry X-API-KEY and that Django's resolver gives to an order view for
+one of its `signed_fast_methods` are taken, and of those not: a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE, a path under a script prefix (root_path, FORCE_SCRIPT_NAME), a
+query string Django cannot decode, or a key the database cannot be asked about (it is down).
+Those, and everything else, go to Django untouched, the body handed on as it came. So a
+refusal (a bad signature, a read-only key, over the rate limit) is the view's own on both
+paths. tests/api/test_fast_orders.py sends the same requests both ways and compares status,
+headers and body; tests/api/test_fast_orders_middleware.py adds and removes middleware.
+
+What the fast path leaves out of Django's request cycle: the `request_started` and
+`request_finished` signals (the event loop holds no database connection to recycle; reads
+go to shared threads, exchange/selectors/db_thread.py).
 """
 
 from __future__ import annotations
 
-import math
-import re
+import io
 
+from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
-from django.core.handlers.asgi import ASGIRequest
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.db import DatabaseError
-from django.http import HttpResponse
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.security import SecurityMiddleware
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from django.urls import set_urlconf
+from django.utils.log import log_response
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
-from accounts.authentication import authenticate_signed
-from accounts.key_cache import active_key, cached_key
-from exchange.api.errors import as_api_error, not_found
-from exchange.api.order_input import parsed_json
-from exchange.api.throttling import key_allowed, key_ident
-from exchange.observability.order_timing import ORDERS_PATH
-from exchange.selectors.db_thread import db_read
-from exchange.selectors.orders import parse_order_id
-from exchange.services.orders import order_cancel, order_place
+from exchange.api.order_pipeline import fast_view, read_key_ahead
 
-_ONE_ORDER = re.compile(re.escape(ORDERS_PATH) + r"/([^/]+)")
-# DRF's `Allow` of the two views (exchange/api/views/orders.py)
-ORDERS_ALLOW = "GET, POST, DELETE, HEAD, OPTIONS"
-ORDER_ALLOW = "GET, DELETE, HEAD, OPTIONS"
-_JSON = JSONRenderer()
-_HEADERS = (b"x-api-key", b"x-api-timestamp", b"x-api-signature")
+_METHODS = frozenset(("POST", "DELETE"))
 
 
-def _no_view(request):  # the two middlewares are only asked for their response hooks
-    raise AssertionError("not called")
+class OrderHandler(ASGIHandler):
+    """Django's ASGI handler, minus its front (`__call__`): the middleware chain is Django's
+    own for settings.MIDDLEWARE; a DRF response rendered as JSON is rendered on the event
+    loop (it waits on nothing) and the 4xx/5xx log line written there too."""
 
+    def __init__(self) -> None:
+        self.built_from = list(settings.MIDDLEWARE)
+        super().__init__()
 
-_RESPONSE_HOOKS = (SecurityMiddleware(_no_view), XFrameOptionsMiddleware(_no_view))
+    def resolve_request(self, request):
+        """The edge's resolution (same resolver, same path) unless a middleware gave the
+        request its own URLconf."""
+        if request.resolver_match is None or hasattr(request, "urlconf"):
+            return super().resolve_request(request)
+        return request.resolver_match
 
+    async def get_response_async(self, request):
+        set_urlconf(settings.ROOT_URLCONF)
+        response = await self._middleware_chain(request)
+        response._resource_closers.append(request.close)
+        if response.status_code >= 400:
+            log_response(
+                "%s: %s", response.reason_phrase, request.path, response=response, request=request
+            )
+        return response
 
-def _route(scope: dict) -> tuple[str, str | None] | None:
-    """("place", None) or ("cancel", the id in the path) for the requests taken here."""
-    if scope.get("query_string") or scope.get("root_path"):
-        return None
-    path, method = scope.get("path", ""), scope.get("method")
-    if method == "POST" and path == ORDERS_PATH:
-        return "place", None
-    if method == "DELETE":
-        match = _ONE_ORDER.fullmatch(path)
-        if match:
-            return "cancel", match.group(1)
-    return None
+    async def _get_response_async(self, request):
+        """BaseHandler's, but for where the response is rendered."""
+        response = None
+        callback, callback_args, callback_kwargs = self.resolve_request(request)
+        for middleware_method in self._view_middleware:
+            response = await middleware_method(request, callback, callback_args, callback_kwargs)
+            if response:
+                break
+        if response is None:
+            wrapped_callback = self.make_view_atomic(callback)
+            if not iscoroutinefunction(wrapped_callback):
+                wrapped_callback = sync_to_async(wrapped_callback, thread_sensitive=True)
+            try:
+                response = await wrapped_callback(request, *callback_args, **callback_kwargs)
+            except Exception as exc:
+                response = await self._by_exception_middleware(exc, request)
+        self.check_response(response, callback)
+        if hasattr(response, "render") and callable(response.render):
+            for middleware_method in self._template_response_middleware:
+                response = await middleware_method(request, response)
+                self.check_response(
+                    response,
+                    middleware_method,
+                    name=f"{middleware_method.__self__.__class__.__name__}"
+                    ".process_template_response",
+                )
+            try:
+                if iscoroutinefunction(response.render):
+                    response = await response.render()
+                elif isinstance(response, Response) and isinstance(
+                    getattr(response, "accepted_renderer", None), JSONRenderer
+                ):
+                    response = response.render()
+                else:
+                    response = await sync_to_async(response.render, thread_sensitive=True)()
+            except Exception as exc:
+                response = await self._by_exception_middleware(exc, request)
+        return response
 
-
-_JSON_MEDIA = frozenset((b"*/*", b"application/*", b"application/json"))
-
-
-def _wants_json(accept: bytes | None) -> bool:
-    """Whether DRF's negotiation would give plain JSON: no Accept, or one that names JSON
-    without parameters (`application/json; indent=4` is DRF's, to indent)."""
-    if accept is None:
-        return True
-    if b";" in accept:
-        return False
-    return any(media.strip() in _JSON_MEDIA for media in accept.split(b","))
+    async def _by_exception_middleware(self, exc: Exception, request):
+        response = await sync_to_async(self.process_exception_by_middleware, thread_sensitive=True)(
+            exc, request
+        )
+        if response is None:
+            raise exc
+        return response
 
 
 async def _read_body(receive) -> tuple[bytes, bool]:
@@ -111,94 +145,55 @@ def _replay(body: bytes, receive):
     return replayed
 
 
+def _signed(scope: dict) -> bool:
+    return any(name == b"x-api-key" for name, _ in scope.get("headers", ()))
+
+
 def fast_orders(app):
     """Wraps the HTTP ASGI application `app` (Django's)."""
+    built: list[OrderHandler] = []
+
+    def handler() -> OrderHandler:
+        if not built or built[0].built_from != settings.MIDDLEWARE:
+            built[:] = [OrderHandler()]
+        return built[0]
 
     async def endpoint(scope, receive, send):
-        route = _route(scope) if scope["type"] == "http" else None
-        if route is None:
-            return await app(scope, receive, send)
-        headers = {}
-        for name, value in scope.get("headers", ()):
-            if name in _HEADERS or name == b"accept":
-                headers[name] = value
-        if not all(headers.get(name) for name in _HEADERS) or not _wants_json(
-            headers.get(b"accept")
+        if (
+            scope["type"] != "http"
+            or scope.get("method") not in _METHODS
+            or scope.get("root_path")
+            or settings.FORCE_SCRIPT_NAME
+            or not _signed(scope)
         ):
+            return await app(scope, receive, send)
+        match = fast_view(scope["method"], scope["path"])
+        if match is None:
             return await app(scope, receive, send)
         body, complete = await _read_body(receive)
         if not complete:
             return None
-        answered = await _answer(scope, route, headers, body)
-        if answered is None:
+        request = await _request(scope, body)
+        if request is None:
             return await app(scope, _replay(body, receive), send)
-        await _send(send, *answered)
+        request.resolver_match = match
+        fast = handler()
+        async with ThreadSensitiveContext():
+            response = await fast.get_response_async(request)
+            await fast.send_response(response, send)
         return None
 
     return endpoint
 
 
-async def _answer(scope, route, headers, body) -> tuple | None:
-    """(status, body, extra headers, request, allow) if this path answers, else None."""
-    if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+async def _request(scope: dict, body: bytes) -> ASGIRequest | None:
+    """The request, its key read ahead; None if Django should take it."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and len(body) > limit:
         return None
-    request = ASGIRequest(scope, None)
-    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-        return None  # SecurityMiddleware redirects it
     try:
-        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware asks
-        key, timestamp, signature = (headers[name].decode("ascii") for name in _HEADERS)
-        found = cached_key(key) or await db_read(active_key, key)
-        api_key = authenticate_signed(
-            key,
-            timestamp,
-            signature,
-            scope["method"],
-            request.get_full_path(),
-            body,
-            lookup=lambda _: found,
-        )
-    except (DisallowedHost, AuthenticationFailed, UnicodeDecodeError, DatabaseError):
-        return None  # Django answers (a database down included, with its envelope)
-    if not api_key.can_trade:
+        request = ASGIRequest(scope, io.BytesIO(body))
+        await read_key_ahead(request)
+    except (UnicodeDecodeError, DatabaseError):
         return None
-    op, raw_id = route
-    allow = ORDERS_ALLOW if op == "place" else ORDER_ALLOW
-    wait = key_allowed(key_ident(api_key), settings.EXCHANGE_RATE_PER_KEY)
-    extra = {}
-    try:
-        if wait is not None:
-            raise Throttled(wait=max(1, math.ceil(wait)))
-        if op == "place":
-            status, answer = 201, await order_place(user_id=api_key.user_id, body=parsed_json(body))
-        else:
-            order_id = parse_order_id(raw_id)
-            if not order_id:
-                raise not_found("order_not_found", "No such order.", field="order_id")
-            status, answer = 200, await order_cancel(user_id=api_key.user_id, order_id=order_id)
-    except Exception as exc:  # every failure is the envelope, as DRF's exception handler makes it
-        error = as_api_error(exc)
-        status, answer, extra = error.status, error.body(), error.headers
-    return status, answer, extra, request, allow
-
-
-async def _send(send, status, answer, extra, request, allow) -> None:
-    content = _JSON.render(answer)
-    response = HttpResponse(content, status=status, content_type="application/json")
-    response["Allow"] = allow
-    for name, value in extra.items():
-        response[name] = value
-    for hook in _RESPONSE_HOOKS:
-        response = hook.process_response(request, response)
-    response["Content-Length"] = str(len(content))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (name.encode("latin1"), str(value).encode("latin1"))
-                for name, value in response.items()
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    return request

@@ -19,6 +19,7 @@ from accounts.authentication import authenticate_signed
 from accounts.models import ApiKey
 from exchange.api.errors import ApiError, as_api_error
 from exchange.api.throttling import ApiKeyRateThrottle, IpRateThrottle
+from exchange.errors import OrderNotFound
 from exchange.selectors.orders import parse_order_id
 from exchange.services.orders import order_cancel, order_place
 
@@ -96,7 +97,7 @@ async def _execute(op: str, message: dict, identity: Identity) -> tuple[int, dic
     if isinstance(raw, (int, str)) and not isinstance(raw, bool):
         order_id = parse_order_id(str(raw))
     if not order_id:
-        raise ApiError("order_not_found", "No such order.", field="order_id", status=404)
+        raise OrderNotFound()
     return 200, await order_cancel(user_id=identity.user_id, order_id=order_id)
 
 

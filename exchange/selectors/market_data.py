@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from exchange.api.errors import not_found
 from exchange.api.formatting import fixed, iso_time, places
+from exchange.errors import MarketNotFound
 from exchange.models import Market, Trade
 from exchange.models.exact_sql import ExactProduct, ExactSum
 from exchange.models.fields import plain
@@ -33,12 +33,12 @@ RATIO_PLACES = 8
 
 
 def market_get(symbol: str) -> Market:
-    """The market named `symbol` (any case), or 404 `unknown_symbol`."""
+    """The market named `symbol` (any case); MarketNotFound if there is none."""
     # a path that cannot be a symbol never reaches the database (a NUL byte upsets PostgreSQL)
     canonical = canonical_symbol(symbol)
     market = canonical and Market.objects.filter(symbol=canonical).first()
     if market is None:
-        raise not_found("unknown_symbol", f"No market {symbol[:40]!r}.", "symbol")
+        raise MarketNotFound(symbol)
     return market
 
 

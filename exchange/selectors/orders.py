@@ -2,7 +2,8 @@
 
 The persister writes the database a moment after the matcher answers; so that a client can
 read its order right after placing or cancelling it, the API keeps the body it answered in
-the cache, and a read takes whichever of the two is newer (by engine seq).
+the cache (exchange/services/recent_orders.py), and a read takes whichever of the two is
+newer (by engine seq).
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
-from exchange.api.errors import ApiError
 from exchange.api.order_output import order_from_row
+from exchange.errors import InvalidCursor, InvalidParameter
 from exchange.models import Order, Trade
-from exchange.selectors.async_cache import cache_get, cache_set
+from exchange.selectors.async_cache import cache_get
 from matching.engine.domain import LIVE_STATUSES
 
-RECENT_SECONDS = 600
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 STATUS_FILTERS = {
@@ -31,17 +31,8 @@ STATUS_FILTERS = {
 
 
 def recent_key(order_id: int) -> str:
+    """The recent-order cache's key of an order."""
     return f"order:{order_id}"
-
-
-def remember(order_id: int, user_id: int, seq: int, body: dict) -> None:
-    cache.set(recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS)
-
-
-async def aremember(order_id: int, user_id: int, seq: int, body: dict) -> None:
-    await cache_set(
-        recent_key(order_id), {"user": user_id, "seq": seq, "body": body}, RECENT_SECONDS
-    )
 
 
 async def arecent(order_id: int, user_id: int) -> tuple[dict, int] | None:
@@ -110,15 +101,13 @@ def encode_cursor(created_at: datetime, key: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (time, id) position a cursor names; ApiError `invalid_cursor` if it names none."""
+    """The (time, id) position a cursor names; InvalidCursor if it names none."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         micros, key = (int(part) for part in text.split(":"))
         return EPOCH + micros * MICROSECOND, key
     except (ValueError, UnicodeDecodeError, OverflowError, OSError):
-        raise ApiError(
-            "invalid_cursor", "The cursor is not one this API gave.", field="cursor"
-        ) from None
+        raise InvalidCursor() from None
 
 
 def keyset_page(
@@ -140,7 +129,7 @@ def parse_limit(text: str | None, *, default: int = 100, maximum: int = 1000) ->
     if text is None:
         return default
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
-        raise ApiError(
+        raise InvalidParameter(
             "invalid_limit", f"limit must be an integer from 1 to {maximum}.", field="limit"
         )
     return int(text)
@@ -151,7 +140,9 @@ def orders_list(
 ) -> dict:
     """A page of the user's orders, newest first: `{"results", "next"}`."""
     if status not in STATUS_FILTERS:
-        raise ApiError("invalid_status", "status must be open, closed or all.", field="status")
+        raise InvalidParameter(
+            "invalid_status", "status must be open, closed or all.", field="status"
+        )
     orders = Order.objects.select_related("market").filter(STATUS_FILTERS[status], user_id=user_id)
     if symbol is not None:
         orders = orders.filter(market_id=symbol)

@@ -2,7 +2,8 @@
 matcher. Async, so one server process keeps many orders in flight (DESIGN.md).
 
 Each function sends one command with a deadline and turns the matcher's reply into API.md's
-body, or raises ApiError with the engine's reason code.
+body, or raises a domain error (exchange/errors.py): OrderRejected with the engine's reason,
+worded from matching/service/reasons.py; MatcherUnavailable when the matcher is silent.
 """
 
 from __future__ import annotations
@@ -11,57 +12,24 @@ import asyncio
 import time
 from decimal import Decimal, InvalidOperation
 
-from exchange.api.errors import ApiError, matcher_unavailable, not_found
 from exchange.api.order_input import order_command
 from exchange.api.order_output import order_from_reply
+from exchange.errors import (
+    DuplicateClientOrderId,
+    OrderNotFound,
+    OrderNotOpen,
+    OrderRejected,
+    UnknownSymbol,
+)
 from exchange.models import Market, MatcherState
 from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.db_thread import db_read
-from exchange.selectors.orders import (
-    arecent,
-    aremember,
-    order_get,
-    order_status,
-    order_with_client_id,
-)
+from exchange.selectors.orders import arecent, order_get, order_status, order_with_client_id
+from exchange.services.recent_orders import recent_order_remember
 from matching.engine.domain import CANCELLED
 from matching.service import client
-
-# The request field each engine reason concerns (API.md: "`field` names the request field").
-REASON_FIELDS = {
-    "unknown_symbol": "symbol",
-    "symbol_halted": "symbol",
-    "invalid_side": "side",
-    "invalid_type": "type",
-    "invalid_tif": "time_in_force",
-    "invalid_quantity": "quantity",
-    "lot_size": "quantity",
-    "min_qty": "quantity",
-    "min_notional": "quantity",
-    "invalid_price": "price",
-    "tick_size": "price",
-    "invalid_trigger_price": "trigger_price",
-    "invalid_display_quantity": "display_quantity",
-    "post_only_would_take": "post_only",
-    "expire_at_in_past": "expire_at",
-    "invalid_stp": "stp_mode",
-    "invalid_client_order_id": "client_order_id",
-    "invalid_quote_quantity": "quote_quantity",
-    "insufficient_funds": "quantity",
-}
-REASON_MESSAGES = {
-    "tick_size": "The price is not a whole multiple of the market's tick size.",
-    "lot_size": "The quantity is not a whole multiple of the market's lot size.",
-    "min_qty": "The quantity is below the market's minimum.",
-    "min_notional": "Price × quantity is below the market's minimum notional.",
-    "post_only_would_take": "A post-only order would have matched on arrival.",
-    "symbol_halted": "Trading in this market is halted.",
-    "expire_at_in_past": "expire_at is not in the future.",
-    "invalid_combination": "These fields do not go together for this order type.",
-    "insufficient_funds": "Not enough available balance.",
-}
-
+from matching.service.reasons import reason_of
 
 # Markets change rarely (the admin), orders come thousands a second: each process keeps
 # what it read of a market for this long (a new market is read at once).
@@ -74,7 +42,7 @@ def forget_markets() -> None:
 
 
 async def market_of(symbol: str) -> Market:
-    """The market `symbol` names (any case), or 400 `unknown_symbol`."""
+    """The market `symbol` names (any case); UnknownSymbol if there is none."""
     canonical = canonical_symbol(symbol)
     cached = _markets.get(canonical) if canonical else None
     if cached is not None and cached[0] > time.monotonic():
@@ -83,18 +51,13 @@ async def market_of(symbol: str) -> Market:
     if market is not None:
         _markets[canonical] = (time.monotonic() + MARKET_TTL_SECONDS, market)
     if market is None:
-        raise ApiError("unknown_symbol", f"No market {symbol[:32]!r}.", field="symbol")
+        raise UnknownSymbol(symbol)
     return market
 
 
-async def _call(command: dict, shard: str) -> dict:
-    try:
-        return await client.call(command, shard=shard)
-    except client.MatcherUnavailable:
-        raise matcher_unavailable() from None
-
-
 def _field_of(reason: str, command: dict, market: Market) -> str | None:
+    """The request field `reason` concerns: the table's, but `trigger_price` for a tick
+    size the price is on, and `quote_quantity` for a minimum an order by notional missed."""
     if reason == "tick_size" and command.get("trigger_price") is not None:
         try:
             if Decimal(command.get("price") or "0") % market.tick_size == 0:
@@ -103,20 +66,15 @@ def _field_of(reason: str, command: dict, market: Market) -> str | None:
             pass
     if reason in ("min_notional", "min_qty") and command.get("quote_quantity") is not None:
         return "quote_quantity"
-    return REASON_FIELDS.get(reason)
+    return reason_of(reason).field
 
 
-def rejection(reason: str, command: dict, market: Market, event: dict) -> ApiError:
+def rejection(reason: str, command: dict, market: Market, event: dict) -> OrderRejected:
+    """The error of `command`, rejected by the engine for `reason` (its order event `event`)."""
     if reason == "duplicate_client_order_id":
-        return ApiError(
-            reason,
-            "An order with this client_order_id exists; nothing was placed.",
-            field="client_order_id",
-            status=409,
-            extra={"order_id": event.get("existing_order_id")},
-        )
-    message = REASON_MESSAGES.get(reason, f"The order was rejected: {reason}.")
-    return ApiError(reason, message, field=_field_of(reason, command, market))
+        return DuplicateClientOrderId(event.get("existing_order_id"))
+    message = reason_of(reason).message or f"The order was rejected: {reason}."
+    return OrderRejected(reason, message, field=_field_of(reason, command, market))
 
 
 async def order_place(*, user_id: int, body: object) -> dict:
@@ -133,19 +91,20 @@ async def order_place(*, user_id: int, body: object) -> dict:
             raise rejection(
                 "duplicate_client_order_id", command, market, {"existing_order_id": existing}
             )
-    reply = await _call(command, market.shard)
+    reply = await client.call(command, shard=market.shard)
     order_id = reply.get("order_id")
     events = reply.get("events") or []
     mine = [e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id]
     if not mine:
         refusal = next((e for e in events if e.get("kind") == "refused"), None)
-        raise ApiError("invalid_field", f"The order was refused: {refusal and refusal['reason']}.")
+        reason = refusal and refusal["reason"]
+        raise OrderRejected("invalid_field", f"The order was refused: {reason}.")
     if mine[0]["status"] == "rejected" and len(mine) == 1:
         raise rejection(mine[0]["reason"], command, market, mine[0])
     command = {**command, "id": order_id, "ts": reply["ts"]}
     trades = [e for e in events if e.get("kind") == "trade"]
     body = order_from_reply(command, mine[-1], trades, market)
-    await aremember(order_id, user_id, reply["seq"], body)
+    await recent_order_remember(order_id=order_id, user_id=user_id, seq=reply["seq"], body=body)
     return body
 
 
@@ -153,7 +112,7 @@ async def _shard_of_order(order_id: int, known: dict | None) -> str | None:
     if known is not None:
         try:
             return (await market_of(known["symbol"])).shard
-        except ApiError:  # the market is gone
+        except UnknownSymbol:  # the market is gone
             return None
     state = await MatcherState.objects.filter(number=order_id // ID_SPACE).afirst()
     return state.shard if state else None
@@ -173,8 +132,8 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
         known = await _order_read(user_id, order_id)
     shard = await _shard_of_order(order_id, known)
     if shard is None:
-        raise _order_not_found()
-    reply = await _call({"op": "cancel", "id": order_id, "user": user_id}, shard)
+        raise OrderNotFound()
+    reply = await client.call({"op": "cancel", "id": order_id, "user": user_id}, shard=shard)
     events = reply.get("events") or []
     event = next(
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
@@ -187,12 +146,8 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
         known = await _order_read(user_id, order_id) or known
     if event is None:
         if known is None:
-            raise _order_not_found()
-        raise ApiError(
-            "order_not_open",
-            f"The order is {known['status']}; only open orders can be cancelled.",
-            extra={"status": known["status"]},
-        )
+            raise OrderNotFound()
+        raise OrderNotOpen(known["status"])
     if known is None:
         known = {"order_id": order_id, "fills": [], "avg_price": None}
     body = {
@@ -202,17 +157,13 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
         "filled_quantity": event["filled_quantity"],
         "remaining_quantity": event["remaining_quantity"],
     }
-    await aremember(order_id, user_id, reply["seq"], body)
+    await recent_order_remember(order_id=order_id, user_id=user_id, seq=reply["seq"], body=body)
     return body
 
 
 async def _order_read(user_id: int, order_id: int) -> dict | None:
     found = await db_read(order_get, user_id=user_id, order_id=order_id)
     return found[0] if found else None
-
-
-def _order_not_found() -> ApiError:
-    return not_found("order_not_found", "No such order.", field="order_id")
 
 
 async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
@@ -227,7 +178,9 @@ async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
     command = {"op": "cancel_all", "user": user_id}
     if symbol is not None:
         command["symbol"] = symbol
-    replies = await asyncio.gather(*(_call(command, shard) for shard in sorted(set(shards))))
+    replies = await asyncio.gather(
+        *(client.call(command, shard=shard) for shard in sorted(set(shards)))
+    )
     return [
         event["order_id"]
         for reply in replies

@@ -5,7 +5,7 @@ and amounts of funds (units of 10**-18) plain decimals of their asset (`risk.amo
 from __future__ import annotations
 
 from matching.engine import Engine
-from matching.engine.events import BALANCE, CONFIGURED, ORDER, POSTING, REFUSED, TRADE
+from matching.engine.events import BALANCE, CONFIGURED, ORDER, POSTING, REFUSED, TRADE, as_record
 from matching.engine.risk import amount_text
 from matching.engine.units import format_units
 
@@ -19,9 +19,11 @@ def event_dict(engine: Engine, event: tuple, id_base: int = 0) -> dict:
     if kind is TRADE:
         return _trade(engine, event, id_base)
     if kind is REFUSED:
-        return {"kind": REFUSED, "op": event[1], "ref": event[2], "reason": event[4]}
+        refusal = as_record(event)
+        return {"kind": REFUSED, "op": refusal.op, "ref": refusal.ref, "reason": refusal.reason}
     if kind is CONFIGURED:
-        return {"kind": CONFIGURED, "op": event[1], "ref": event[2]}
+        configured = as_record(event)
+        return {"kind": CONFIGURED, "op": configured.op, "ref": configured.ref}
     if kind is POSTING:
         return _posting(event, id_base)
     if kind is BALANCE:

@@ -16,11 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from channels.layers import get_channel_layer
 from django.core.cache import cache
 
 from matching.engine import Engine
-from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE
+from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE, as_record
 from matching.journal import JournalWriter
 from matching.recovery import recover
 from matching.service import config_sync, funds_sync, protocol, snapshot_child
@@ -28,8 +27,9 @@ from matching.service.book_feed import BookFeed
 from matching.service.client_id_retention import ClientIdRetention
 from matching.service.event_format import event_dict
 from matching.service.matcher_db import record_config_results, save_heartbeat, shard_state
-from matching.service.metrics import ORDER_OPS, MatcherMetrics, layer_depth
+from matching.service.metrics import ORDER_OPS, MatcherMetrics
 from matching.service.persister import Item, Persister
+from matching.service.transport import Transport, get_transport
 from matching.snapshots import SnapshotPolicy, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Matcher:
         self.id_base = 0
         self._inbox: asyncio.Queue = asyncio.Queue(maxsize=10 * MAX_BATCH)
         self._tasks: list[asyncio.Task] = []
-        self._layer = None
+        self._transport: Transport | None = None
         self._failed = False
         self._snapshot_asked = False
         self._snapshot_child: int | None = None  # the pid writing a snapshot (snapshot_child)
@@ -121,7 +121,7 @@ class Matcher:
             asyncio.ensure_future(self._inbox.put(_STOP))
 
     async def _start(self) -> None:
-        self._layer = get_channel_layer()
+        self._transport = get_transport()
         state = await asyncio.to_thread(shard_state, self.shard)
         self.id_base = state.id_base
         self.persister = Persister(state.pk, gather_seconds=self.persist_gather_seconds)
@@ -194,15 +194,11 @@ class Matcher:
     # ---- the inbox ------------------------------------------------------------------------
 
     async def _receive(self) -> None:
-        """Moves messages from the channel layer to the inbox, which the loop drains, each
+        """Moves messages from the transport to the inbox, which the loop drains, each
         stamped with the time it was read (the matcher's order latency starts there)."""
-        layer, put, clock = self._layer, self._inbox.put, time.perf_counter
-        receive_many = getattr(layer, "receive_many", None)  # exchange/channel_layer.py
+        receive_many, put, clock = self._transport.receive_many, self._inbox.put, time.perf_counter
         while True:
-            if receive_many is not None:
-                messages = await receive_many(self.channel)
-            else:
-                messages = [await layer.receive(self.channel)]
+            messages = await receive_many(self.channel)
             received_at = clock()
             for message in messages:
                 message["received_at"] = received_at
@@ -356,12 +352,18 @@ class Matcher:
         )
         for event in events:
             kind = event[0]
-            if kind is ORDER and event[6] is not None and event[3] is not None:
-                touched.add((event[3], event[4], event[6]))
+            if kind is ORDER:
+                order = as_record(event)
+                if order.price is not None and order.symbol is not None:
+                    touched.add((order.symbol, order.side, order.price))
             elif kind is TRADE:
-                touched.add((event[2], "sell" if event[7] == "buy" else "buy", event[3]))
-            elif kind is CONFIGURED and event[1] in ("symbol", "market"):
-                self.book_feed.prime(engine, event[2], engine.seq)
+                trade = as_record(event)
+                resting_side = "sell" if trade.taker_side == "buy" else "buy"
+                touched.add((trade.symbol, resting_side, trade.price))
+            elif kind is CONFIGURED:
+                configured = as_record(event)
+                if configured.op in ("symbol", "market"):
+                    self.book_feed.prime(engine, configured.ref, engine.seq)
         dicts = [event_dict(engine, event, self.id_base) for event in events]
         if command.get("client_order_id") is not None:
             _point_to_existing_order(engine, command, dicts)
@@ -394,8 +396,6 @@ class Matcher:
     # ---- after durability -----------------------------------------------------------------
 
     async def _publish(self, done: list, touched: set) -> None:
-        layer = self._layer
-        sends = []
         replies: list[tuple[str, dict]] = []
         users: dict[object, list[dict]] = {}
         trades: dict[str, list[dict]] = {}
@@ -419,16 +419,7 @@ class Matcher:
                             users.setdefault(event["taker_user"], []).append(event)
             reply_to = message.get("reply_to")
             if reply_to:
-                reply = {
-                    "type": protocol.REPLY,
-                    "req": message.get("req"),
-                    "seq": results[-1][0] if results else None,
-                    # the id the matcher gave a `new` order (its events may come first)
-                    "order_id": results[-1][1].get("id") if results else None,
-                    "ts": results[-1][1].get("ts") if results else None,
-                    "events": [event for _, _, events in results for event in events],
-                }
-                replies.append((reply_to, reply))
+                replies.append((reply_to, protocol.reply(message.get("req"), results)))
         feeds = [
             (protocol.user_group(user), {"type": "user.events", "events": events})
             for user, events in users.items()
@@ -444,16 +435,11 @@ class Matcher:
             (protocol.book_group(update["symbol"]), update)
             for update in self.book_feed.changes(self.engine, touched, self.engine.seq)
         )
-        if hasattr(layer, "publish"):  # exchange/channel_layer.py: two round trips for all
-            if replies or feeds:
-                sends.append(layer.publish(replies, feeds))
-        else:
-            sends.extend(layer.send(reply_to, reply) for reply_to, reply in replies)
-            sends.extend(layer.group_send(group, message) for group, message in feeds)
-        if sends:
-            for result in await asyncio.gather(*sends, return_exceptions=True):
-                if isinstance(result, Exception):  # a caller gone or a full group member
-                    log.debug("matcher: a send failed: %r", result)
+        if replies or feeds:
+            try:
+                await self._transport.publish(replies, feeds)
+            except Exception as error:  # noqa: BLE001 - the transport down: callers time out
+                log.debug("matcher: a send failed: %r", error)
         if config_results:
             self._refused_config(config_results)
             asyncio.ensure_future(asyncio.to_thread(record_config_results, config_results))
@@ -501,7 +487,10 @@ class Matcher:
             await self._publish(done, touched)
 
     async def _watch(self) -> None:
-        depth = await layer_depth(self._layer, self.channel)
+        try:
+            depth = await self._transport.depth(self.channel)
+        except Exception:  # noqa: BLE001 - a gauge is not worth failing housekeeping for
+            depth = None
         self.metrics.watch(self.persister, self.engine.seq, depth, self._inbox.qsize())
 
     async def _heartbeat(self) -> None:

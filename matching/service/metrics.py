@@ -164,19 +164,3 @@ class MatcherMetrics:
             "at": time.time(),
             "prometheus": generate_latest(self.registry).decode(),
         }
-
-
-async def layer_depth(layer, channel: str) -> int | None:
-    """Messages waiting in `channel` of a channels-redis or in-memory layer (None if the
-    layer is of another kind, or Redis did not answer)."""
-    channels = getattr(layer, "channels", None)
-    if isinstance(channels, dict):  # InMemoryChannelLayer
-        queue = channels.get(channel)
-        return queue.qsize() if queue is not None else 0
-    if hasattr(layer, "connection") and hasattr(layer, "prefix"):  # RedisChannelLayer
-        try:  # a general channel's messages are spread over every Redis host
-            key = layer.prefix + channel
-            return sum([await layer.connection(i).zcard(key) for i in range(layer.ring_size)])
-        except Exception:  # noqa: BLE001 - a gauge is not worth failing housekeeping for
-            return None
-    return None

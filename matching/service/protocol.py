@@ -1,17 +1,21 @@
-"""What travels over the Channels layer between callers, the matcher and subscribers.
+"""What travels over the transport between callers, the matcher and subscribers.
 
-A request on the matcher's channel:
-    {"type": "matcher.command", "command": {...}, "reply_to": channel or None,
-     "deadline": epoch ms, "req": caller's tag}
-The matcher answers on `reply_to`, only after the command is durable:
-    {"type": "matcher.reply", "req", "status": "done"|"refused"|"unavailable",
-     "seq", "events": [...]}
-Events go to the groups below, also only after durability.
+Messages are plain dicts on the wire (msgpack on Redis); their shapes are the typed dicts
+below, built only by `request` and `reply`:
+
+- a `Request` on the matcher's channel carries one command (SPEC.md's JSON fields), the
+  channel to answer on, and a deadline past which the matcher drops it unexecuted;
+- the matcher answers with a `Reply` on `reply_to`, only after the command is durable: the
+  seq of its journal record (None if nothing was journaled), the id it gave a `new` order,
+  the time it stamped, and the events as dicts (matching/service/event_format.py), a
+  refusal included;
+- events go to the groups below, also only after durability.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TypedDict
 
 COMMAND = "matcher.command"
 REPLY = "matcher.reply"
@@ -44,11 +48,42 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def request(command: dict, reply_to: str | None, deadline_ms: int, req: object = None) -> dict:
+class Request(TypedDict):
+    type: str  # COMMAND
+    command: dict
+    reply_to: str | None
+    deadline: int  # epoch ms
+    req: object  # the caller's tag, given back in the reply
+
+
+class Reply(TypedDict):
+    type: str  # REPLY
+    req: object
+    seq: int | None
+    order_id: int | None
+    ts: int | None
+    events: list[dict]
+
+
+def request(command: dict, reply_to: str | None, deadline_ms: int, req: object = None) -> Request:
     return {
         "type": COMMAND,
         "command": command,
         "reply_to": reply_to,
         "deadline": deadline_ms,
         "req": req,
+    }
+
+
+def reply(req: object, results: list[tuple[int | None, dict, list[dict]]]) -> Reply:
+    """The answer to one request, from the (seq, command as run, events) of each command it
+    became (a `cancel_all` becomes several; a control request's seq is None)."""
+    last_seq, last_command = (results[-1][0], results[-1][1]) if results else (None, {})
+    return {
+        "type": REPLY,
+        "req": req,
+        "seq": last_seq,
+        "order_id": last_command.get("id"),  # the id given a `new` order
+        "ts": last_command.get("ts"),
+        "events": [event for _, _, events in results for event in events],
     }

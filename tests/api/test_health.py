@@ -118,7 +118,7 @@ def test_an_unreachable_channel_layer_is_degraded(client: Client, private_cache,
     beat()
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "matching.service.transport_redis.RedisTransport",
             "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}]},
         }
     }

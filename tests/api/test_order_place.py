@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Order
-from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, status, wait_for
-from tests.exchange.processes import start_matcher
+from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, start_matcher, status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -172,7 +171,7 @@ def test_symbols_are_case_insensitive(matcher, maker_client) -> None:
 def forgetful_matcher(tmp_path, market, traders):
     """A matcher that forgets client order ids a second after they are in the database."""
     process = start_matcher(
-        tmp_path / "data", EXCHANGE_CLIENT_ID_HOLD_SECONDS="0", EXCHANGE_MATCHER_TIMEOUT_MS="500"
+        tmp_path / "data", EXCHANGE_CLIENT_ID_HOLD_SECONDS=0, EXCHANGE_MATCHER_TIMEOUT_MS=500
     )
     wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
     for trader in traders:

@@ -1,8 +1,12 @@
-"""Fixtures and helpers for tests that run a real matcher process."""
+"""Fixtures and helpers for tests that run a real matcher: in the test process
+(tests/exchange/matcher_thread.py) when the settings are the embedded ones (the in-memory
+transport), or as a `run_matcher` process when they are production's (PostgreSQL, Redis:
+CI sets DATABASE_URL and REDIS_URL)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,26 +14,35 @@ from django.db import connection
 
 from exchange.models import Market
 from matching.service import client
+from matching.service.transport import get_transport
+from matching.service.transport_memory import InMemoryTransport
+from matching.service.transport_redis import RedisTransport
 from tests import services
-from tests.exchange.processes import start_matcher
+from tests.exchange import processes
+from tests.exchange.matcher_thread import MatcherThread
+
+
+def in_process() -> bool:
+    """Whether a matcher runs in the test process: the transport is this process's memory."""
+    return isinstance(get_transport(), InMemoryTransport)
 
 
 @pytest.fixture
-def production_like(redis_url: str, settings) -> None:
-    """The test must run on PostgreSQL and the Redis layer, as production does."""
+def production_like(redis_url: str) -> None:
+    """The test must run on PostgreSQL and the Redis transport, as production does."""
     if connection.vendor != "postgresql":
         services.unavailable("PostgreSQL", "the test database is not PostgreSQL (DATABASE_URL)")
-    if "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
-        services.unavailable("Redis", "the channel layer is not Redis (REDIS_URL)")
+    if not isinstance(get_transport(), RedisTransport):
+        services.unavailable("Redis", "the transport is not Redis (REDIS_URL)")
 
 
 @pytest.fixture
-def market(production_like) -> Market:
+def market(db) -> Market:
     return Market.objects.create(base="BTC", quote="USDT", tick_size="0.01", lot_size="0.001")
 
 
 @pytest.fixture
-def traders(production_like) -> tuple:
+def traders(db) -> tuple:
     users = get_user_model().objects
     return users.create_user("maker"), users.create_user("taker")
 
@@ -38,14 +51,31 @@ def traders(production_like) -> tuple:
 TRADER_FUNDS = {"USDT": "1000000000", "BTC": "1000000"}
 
 
+def start_matcher(data_dir: Path, **settings: object):
+    """A real matcher of the default shard, made with `settings` (Django settings, e.g.
+    EXCHANGE_MATCHER_TIMEOUT_MS=500): in this process on the embedded settings, else a
+    `run_matcher` process (which needs PostgreSQL and Redis, as production)."""
+    if in_process():
+        return MatcherThread(data_dir, **settings)
+    if connection.vendor != "postgresql":
+        services.unavailable("PostgreSQL", "a matcher process on Redis needs it (DATABASE_URL)")
+    return processes.start_matcher(data_dir, **{name: str(v) for name, v in settings.items()})
+
+
 @pytest.fixture
-def matcher(tmp_path, market, traders):
-    process = start_matcher(tmp_path / "data")
-    wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
-    for trader in traders:
-        fund(trader, TRADER_FUNDS)
-    yield process
-    process.stop()
+def matcher(tmp_path, market, traders, transactional_db):
+    """The running matcher, the market on its books, each trader funded with TRADER_FUNDS;
+    the test's writes are committed, where the matcher and its persister see them."""
+    running = start_matcher(tmp_path / "data")
+    try:
+        wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
+        for trader in traders:
+            fund(trader, TRADER_FUNDS)
+    except BaseException:
+        running.stop()
+        raise
+    yield running
+    running.stop()
 
 
 def placed_order(reply: dict) -> dict:

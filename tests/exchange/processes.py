@@ -4,6 +4,7 @@ started with the test database and a private data directory, stopped gently or b
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,37 @@ def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of an embedded exchange's commands: no DATABASE_URL nor REDIS_URL
+    (SQLite in `data_dir`, the in-memory transport), whatever the tests run on."""
+    env = process_env(data_dir, **extra)
+    env.pop("DATABASE_URL")
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """`manage.py ARGS` in a process of its own; its standard output."""
+    command = [sys.executable, str(ROOT / "manage.py"), *args]
+    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd="/")
+    return result.stdout
+
+
+def make_embedded_template(data_dir: Path) -> Path:
+    """`data_dir` as `make run` leaves it before `runexchange`: `migrate`, then
+    `bootstrap_demo` (the demo markets, fee tiers and users), on the embedded settings."""
+    env = embedded_env(data_dir)
+    manage(env, "migrate", "--no-input")
+    manage(env, "bootstrap_demo")
+    return data_dir
+
+
+def copy_embedded_template(template: Path, data_dir: Path) -> None:
+    """Gives `data_dir` the state of `template` (`make_embedded_template`): a copy takes
+    no time, where the two commands take seconds."""
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
 
 
 class Process:

@@ -105,9 +105,10 @@ def test_a_tick_change_that_would_strand_a_resting_order_shows_on_the_form_and_s
 
 
 def test_a_silent_matcher_shows_did_not_answer_and_saves_nothing(
-    market, admin_client, settings
+    market, admin_client, settings, monkeypatch
 ) -> None:
     settings.EXCHANGE_MATCHER_TIMEOUT_MS = 300
+    monkeypatch.setattr(matcher_client, "REPLY_GRACE_MS", 100)  # no fsync to wait for
     # a shard no matcher runs: the unanswered command cannot linger for a later test's matcher
     shard = f"absent_{uuid.uuid4().hex[:8]}"
     Market.objects.filter(pk=market.pk).update(shard=shard)

@@ -12,8 +12,8 @@ import urllib.error
 import urllib.request
 
 from tests.api.clients import signed_headers
-from tests.exchange.processes import ROOT, Process, process_env
-from tests.exchange.test_runexchange import _free_port, _manage
+from tests.exchange.processes import ROOT, Process, copy_embedded_template, embedded_env
+from tests.exchange.test_runexchange import _free_port
 
 
 def _request(base: str, method: str, path: str, key: dict | None = None, body: dict | None = None):
@@ -35,12 +35,10 @@ def _manage_json(env: dict, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_embedded_exchange_matches_signed_rest_orders(tmp_path) -> None:
-    env = process_env(tmp_path / "data")
-    env.pop("DATABASE_URL")
-    env.pop("REDIS_URL", None)
-    _manage("migrate", "--no-input", env=env)
-    _manage("bootstrap_demo", env=env)
+def test_the_embedded_exchange_matches_signed_rest_orders(tmp_path, embedded_template) -> None:
+    data_dir = tmp_path / "data"
+    env = embedded_env(data_dir)
+    copy_embedded_template(embedded_template, data_dir)  # migrated, demo bootstrapped
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     exchange = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")

@@ -22,7 +22,8 @@ from matching.service.protocol import now_ms
 from tests.exchange.matcher_helpers import TRADER_FUNDS, fund, placed_order, status, wait_for
 from tests.exchange.processes import start_matcher
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+# a process killed: the matcher runs as `run_matcher`, on PostgreSQL and Redis
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("production_like")]
 
 ORDERS = 300
 KILL_AFTER_ACKS = 150

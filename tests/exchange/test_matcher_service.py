@@ -1,15 +1,16 @@
-"""The matcher as a real process: commands over the Channels layer (Redis), durable replies,
-events persisted to PostgreSQL, deadlines respected."""
+"""The real matcher (run_matcher's on PostgreSQL and Redis, or in the test process on the
+embedded settings: tests/exchange/matcher_helpers.py): commands over the transport, durable
+replies, events persisted to the database, deadlines respected, a clean stop."""
 
 from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from exchange.models import MatcherState, Order, Trade
 from matching.service import client
 from matching.service.protocol import matcher_channel, now_ms, request
+from matching.service.transport import get_transport
 from tests.exchange.matcher_helpers import placed_order, status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -60,8 +61,7 @@ def test_a_command_read_past_its_deadline_is_dropped_and_counted(matcher, trader
     command = {"op": "new", "user": traders[0].pk, "symbol": "BTC-USDT", "side": "sell",
                "type": "limit", "price": "100", "quantity": "1"}  # fmt: skip
     command["client_order_id"] = "late"
-    layer = get_channel_layer()
-    async_to_sync(layer.send)(matcher_channel(), request(command, None, now_ms() - 1))
+    async_to_sync(get_transport().send)(matcher_channel(), request(command, None, now_ms() - 1))
 
     wait_for(lambda: status()["dropped_late"] == 1, "the matcher drops the late command")
     later = place(traders[0], "sell", "101", "1")

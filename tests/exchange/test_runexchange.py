@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 
-from tests.exchange.processes import ROOT, Process, process_env
+from tests.exchange.processes import ROOT, Process, copy_embedded_template, embedded_env
 
 
 def _free_port() -> int:
@@ -31,13 +31,10 @@ def _matcher_seq(database) -> int:
     return row[0] if row else 0
 
 
-def test_runexchange_serves_runs_the_matcher_and_stops_cleanly(tmp_path) -> None:
+def test_runexchange_serves_runs_the_matcher_and_stops_cleanly(tmp_path, embedded_template):
     data_dir = tmp_path / "data"
-    env = process_env(data_dir)
-    env.pop("DATABASE_URL")
-    env.pop("REDIS_URL", None)
-    _manage("migrate", "--no-input", env=env)
-    _manage("bootstrap_demo", env=env)
+    env = embedded_env(data_dir)
+    copy_embedded_template(embedded_template, data_dir)  # migrated, demo bootstrapped
     port = _free_port()
     exchange = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")
     try:

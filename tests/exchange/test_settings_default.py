@@ -13,7 +13,9 @@ def test_it_uses_sqlite_in_the_data_dir_by_default(load_settings: LoadSettings) 
 
 def test_it_uses_in_memory_channels_and_cache_by_default(load_settings: LoadSettings) -> None:
     settings = load_settings()
-    assert settings["CHANNEL_LAYER"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert settings["CHANNEL_LAYER"]["BACKEND"] == (
+        "matching.service.transport_memory.InMemoryTransport"
+    )
     assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     assert settings["CELERY_BROKER_URL"] == "memory://"
 

@@ -12,7 +12,7 @@ def test_it_uses_redis_for_channels_cache_and_celery_when_redis_url_is_set(
 ) -> None:
     settings = load_settings(REDIS_URL="redis://cache.internal:6379/2")
     layer = settings["CHANNEL_LAYER"]
-    assert layer["BACKEND"] == "exchange.channel_layer.BatchingRedisChannelLayer"
+    assert layer["BACKEND"] == "matching.service.transport_redis.RedisTransport"
     assert [host["address"] for host in layer["CONFIG"]["hosts"]] == [
         "redis://cache.internal:6379/2"
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import services
-from tests.exchange.processes import ROOT, Process, process_env
+from tests.exchange.processes import ROOT, Process, copy_embedded_template, embedded_env
 from tests.exchange.test_embedded_rest import _manage_json, _request
 from tests.exchange.test_runexchange import _free_port, _manage
 
@@ -77,15 +77,12 @@ def _seed(exchange: Exchange) -> None:
 
 
 @pytest.fixture(scope="module")
-def exchange(tmp_path_factory) -> Iterator[Exchange]:
+def exchange(tmp_path_factory, embedded_template) -> Iterator[Exchange]:
     """The embedded exchange on a free port: demo markets, two funded traders, a seeded book."""
-    env = process_env(tmp_path_factory.mktemp("exchange") / "data")
-    env.pop("DATABASE_URL")
-    env.pop("REDIS_URL", None)
+    data_dir = tmp_path_factory.mktemp("exchange") / "data"
     # both browsers share 127.0.0.1, and a page load asks for several resources at once
-    env["EXCHANGE_RATE_PER_IP"] = "1000"
-    _manage("migrate", "--no-input", env=env)
-    _manage("bootstrap_demo", env=env)
+    env = embedded_env(data_dir, EXCHANGE_RATE_PER_IP="1000")
+    copy_embedded_template(embedded_template, data_dir)
     for username in TRADERS:
         _create_user(env, username)
     port = _free_port()

@@ -48,7 +48,7 @@ def test_a_short_run_loses_and_duplicates_no_order(transport, start_server, trad
     server = start_server()
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps([key_of(trader) for trader in traders]))
-    daphne_pid = str(server.process.popen.pid)
+    daphne_pid = str(server.pid)
 
     result = loadgen(
         "run", "--url", server.base, "--transport", transport, "--clients", "5",

@@ -1,10 +1,13 @@
-"""Real servers for the WebSocket tests: the embedded exchange (`runexchange`: SQLite, the
-in-memory layer, the matcher on daphne's loop) or daphne alone in front of a `run_matcher`
-(PostgreSQL, Redis), each in its own process, and a signed HTTP client for their REST API."""
+"""Real servers for the WebSocket tests, and a signed HTTP client for their REST API: the
+embedded exchange (`runexchange`: SQLite, the in-memory transport, the matcher on daphne's
+loop) in a process of its own; daphne in front of a `run_matcher` (PostgreSQL, Redis), in a
+process of its own; or daphne in a thread of the test process, in front of the test's
+in-process matcher (tests/exchange/matcher_thread.py) over the in-memory transport."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -15,22 +18,27 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+from daphne.server import Server as DaphneServer  # installs the asyncio reactor: first
 from django.conf import settings as django_settings
+from twisted.internet import reactor
 
+from exchange.asgi import application
 from tests.api.clients import signed_headers
-from tests.exchange.processes import ROOT, Process, process_env
+from tests.exchange.processes import (
+    ROOT,
+    Process,
+    copy_embedded_template,
+    embedded_env,
+    manage,
+    process_env,
+)
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def manage(env: dict, *args: str) -> str:
-    command = [sys.executable, str(ROOT / "manage.py"), *args]
-    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd="/")
-    return result.stdout
 
 
 def http(
@@ -84,18 +92,21 @@ class Server:
     def http(self, method: str, path: str, user: str | None = None, body: object = None):
         return http(self.base, method, path, self.keys.get(user) if user else None, body)
 
+    @property
+    def pid(self) -> int:
+        """The id of the process that serves."""
+        return self.process.pid
+
     def output(self) -> str:
         return "".join(self.process.output)
 
 
-def start_embedded(data_dir: Path, **settings: str) -> Server:
-    """`runexchange` on a fresh SQLite database with the demo markets and users (alice and
-    bob, funded), their keys made; returns once the deposits reached the matcher."""
-    env = process_env(data_dir, **settings)
-    env.pop("DATABASE_URL")
-    env.pop("REDIS_URL", None)
-    manage(env, "migrate", "--no-input")
-    manage(env, "bootstrap_demo")
+def start_embedded(template: Path, data_dir: Path, **settings: str) -> Server:
+    """`runexchange` on a fresh SQLite database (a copy of `template`, tests/conftest.py) with
+    the demo markets and users (alice and bob, funded), their keys made; returns once the
+    deposits reached the matcher."""
+    env = embedded_env(data_dir, **settings)
+    copy_embedded_template(template, data_dir)
     port = free_port()
     process = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")
     server = Server(port, process, env)
@@ -144,6 +155,10 @@ class Daphne:
         for line in self.popen.stdout:
             self.output.append(line)
 
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
@@ -175,3 +190,63 @@ def start_daphne(data_dir: Path, **settings: str) -> Server:
         process.stop()
         raise
     return server
+
+
+class DaphneThread:
+    """Daphne serving `exchange.asgi.application` from a thread of the test process, on the
+    test's settings and database. Twisted's reactor runs once in a process's life, so one
+    serves the whole session (`daphne_thread`); the settings a test changes (the `settings`
+    fixture) apply to it, being read at each request or connection."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.server = DaphneServer(
+            application=application,
+            endpoints=[f"tcp:port={self.port}:interface=127.0.0.1"],
+            signal_handlers=False,
+            verbosity=0,
+        )
+        self.thread = threading.Thread(target=self.server.run, name="daphne", daemon=True)
+        self.thread.start()
+
+        def listening() -> bool:
+            assert self.thread.is_alive(), "daphne stopped"
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_until(listening, "daphne listens")
+
+    def shut_down(self) -> None:
+        if self.thread.is_alive():
+            reactor.callFromThread(self.server.stop)
+            self.thread.join(10)
+
+
+_daphne_thread: list[DaphneThread] = []
+
+
+def daphne_thread() -> DaphneThread:
+    """This process's daphne thread, started the first time it is asked for."""
+    if not _daphne_thread:
+        _daphne_thread.append(DaphneThread())
+    return _daphne_thread[0]
+
+
+@dataclass
+class ServedInProcess:
+    """The in-process daphne as one test sees it, in place of a daphne process: this process's
+    id, and as output the test's log records (`caplog`, at INFO: what daphne logs)."""
+
+    daphne: DaphneThread
+    caplog: pytest.LogCaptureFixture
+
+    @property
+    def pid(self) -> int:
+        return os.getpid()
+
+    @property
+    def output(self) -> list[str]:
+        return [f"{r.levelname} {r.name} {r.getMessage()}\n" for r in self.caplog.records]
+
+    def stop(self) -> None:
+        """Nothing: the session's daphne outlives each test (`DaphneThread.shut_down`)."""

@@ -1,6 +1,7 @@
 """The `book` channel: a client that applies the snapshot and then every update (each
 `prev_seq` chaining on the last `seq`) holds exactly the book REST serves, after a burst of
-orders from two users, in the embedded mode and in production (daphne, Redis, run_matcher)."""
+orders from two users, in the embedded exchange and behind daphne in front of the test's own
+matcher (a `run_matcher` over Redis in production mode: tests/ws/conftest.py)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def test_the_book_rebuilt_from_the_socket_equals_rest_in_the_embedded_exchange(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_book_rebuilt_from_the_socket_equals_rest_in_production(
+def test_the_book_rebuilt_from_the_socket_equals_rest_behind_daphne(
     start_server, traders, connect
 ) -> None:
     server = start_server()

@@ -128,7 +128,7 @@ def test_metrics_expose_the_matcher_and_the_web_process(embedded, connect) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_metrics_reach_daphne_from_a_separate_matcher_over_redis(start_server, traders) -> None:
+def test_metrics_reach_daphne_from_a_matcher_over_the_transport(start_server, traders) -> None:
     server = start_server()
     key = key_of(traders[0])
     status, order = http(server.base, "POST", "/api/v1/orders", key, {**SELL, "price": "90.00"})
@@ -140,7 +140,7 @@ def test_metrics_reach_daphne_from_a_separate_matcher_over_redis(start_server, t
 
     assert sample(families, "exchange_matcher_up", shard="") == 1
     assert sample(families, "exchange_matcher_order_seconds_count", shard="", op="cancel") >= 1
-    # the matcher measures its Redis channel's backlog (empty once it answered)
+    # the matcher measures its channel's backlog in the transport (empty once it answered)
     assert sample(families, "exchange_channel_layer_queue_depth", shard="", queue="channel") >= 0
     assert figures["matcher"]["count"] >= 2 and figures["end_to_end"]["rest"]["count"] == 2
     assert figures["matcher"]["shards"][0]["shard"] == ""

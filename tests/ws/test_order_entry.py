@@ -116,7 +116,7 @@ def test_order_entry_needs_credentials_and_a_key_that_may_trade(embedded, connec
 
 @pytest.mark.django_db(transaction=True)
 def test_order_entry_counts_against_the_keys_rest_rate_limit(start_server, traders, connect):
-    server = start_server(EXCHANGE_RATE_PER_KEY="5")
+    server = start_server(EXCHANGE_RATE_PER_KEY=5)
     client = connect(server.ws_url)
     client.auth(key_of(traders[0]))
 

@@ -1,7 +1,7 @@
 """The private channels (`orders`, `balances`) carry the connection's own user's changes and
 nothing of anyone else's, whether it logged in by session cookie or by a signed `auth`; an
-order's message is its REST body as far as the events allow. Production mode: daphne in
-front of a real matcher, PostgreSQL and Redis."""
+order's message is its REST body as far as the events allow. Daphne in front of the test's
+own real matcher (tests/ws/conftest.py `start_server`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """A client that stops reading while the market moves is told (`slow_consumer`, if it ever
 reads that far) and disconnected once more messages wait for it than the queue allows;
 meanwhile the matcher answers every order and a client that reads gets every update (its
-book stays REST's). Production mode, with a small queue and send buffer."""
+book stays REST's). Daphne in front of the test's own real matcher, with a small queue and
+send buffer."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def test_a_client_that_stops_reading_is_cut_off_and_slows_no_one(
     start_server, traders, connect
 ) -> None:
     server = start_server(
-        EXCHANGE_WS_QUEUE_SIZE=str(QUEUE),
-        EXCHANGE_WS_SEND_BUFFER_BYTES="8192",
+        EXCHANGE_WS_QUEUE_SIZE=QUEUE,
+        EXCHANGE_WS_SEND_BUFFER_BYTES=8192,
     )
     stalled = StalledClient(server.port)
     for channel in ("book", "trades"):

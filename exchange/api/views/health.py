@@ -11,7 +11,6 @@ import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -26,6 +25,7 @@ from exchange.models import MatcherState
 from exchange.models.market import shards_known
 from matching.service.matcher_db import status_cache_key
 from matching.service.protocol import now_ms
+from matching.service.transport import get_transport
 
 log = logging.getLogger(__name__)
 
@@ -111,29 +111,17 @@ def database_up() -> bool:
         return False
 
 
-async def _layer_answers(layer) -> bool:
-    if hasattr(layer, "connection") and hasattr(layer, "ring_size"):  # channels_redis
-        for index in range(layer.ring_size):
-            await layer.connection(index).ping()
-        return True
-    channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.ping"})
-    return (await layer.receive(channel)).get("type") == "health.ping"
-
-
 def channel_layer_up() -> bool:
-    """The in-memory layer lives in this process: up. Redis: each host answers PING."""
+    """Whether the matcher's transport answers (its `ping`): the in-memory one lives in this
+    process; on Redis each host must answer PING."""
     try:
-        layer = get_channel_layer()
-        if layer is None:
-            return False
-        if isinstance(layer, InMemoryChannelLayer):
-            return True
+        transport = get_transport()
 
-        async def check() -> bool:
-            return await asyncio.wait_for(_layer_answers(layer), LAYER_TIMEOUT_S)
+        async def check() -> None:
+            await asyncio.wait_for(transport.ping(), LAYER_TIMEOUT_S)
 
-        return async_to_sync(check)()
+        async_to_sync(check)()
+        return True
     except Exception:
         log.warning("health: the channel layer did not answer", exc_info=True)
         return False

@@ -1,15 +1,18 @@
 """Orders: place, list, get, cancel, cancel all (API.md). Async views (adrf), so a server
-process keeps many orders in flight while the matcher answers."""
+process keeps many orders in flight while the matcher answers.
+
+Signed placements and cancels come here from Django or from the fast path
+(exchange/api/fast_orders.py), through the same dispatch, checks and handlers
+(exchange/api/order_pipeline.py)."""
 
 from __future__ import annotations
 
-from adrf.views import APIView
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from exchange.api.errors import not_found
 from exchange.api.order_input import parsed_json
+from exchange.api.order_pipeline import OrderPipelineView
 from exchange.api.permissions import CanTrade, IsTrader
 from exchange.api.serializers.errors import error_responses
 from exchange.api.serializers.orders import (
@@ -18,6 +21,7 @@ from exchange.api.serializers.orders import (
     OrderPlaceSerializer,
     OrderSerializer,
 )
+from exchange.errors import OrderNotFound
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
 from exchange.services.orders import market_of, order_cancel, order_place, orders_cancel_all
@@ -29,8 +33,17 @@ def _symbol(request) -> str | None:
     return request.query_params.get("symbol") or None
 
 
-class OrdersView(APIView):
+def _order_key(order_id: str) -> int:
+    """The order id of the path, or OrderNotFound."""
+    key = parse_order_id(order_id)
+    if not key:
+        raise OrderNotFound()
+    return key
+
+
+class OrdersView(OrderPipelineView):
     permission_classes = [IsTrader, CanTrade]
+    signed_fast_methods = frozenset({"post"})
 
     @extend_schema(
         operation_id="order_place",
@@ -77,17 +90,18 @@ class OrdersView(APIView):
         return Response({"cancelled": cancelled})
 
 
-class OrderView(APIView):
+class OrderView(OrderPipelineView):
     permission_classes = [IsTrader, CanTrade]
+    signed_fast_methods = frozenset({"delete"})
 
     @extend_schema(
         operation_id="order_get", responses={200: OrderSerializer, **error_responses(401, 404, 429)}
     )
     async def get(self, request, order_id: str) -> Response:
-        key = parse_order_id(order_id)
-        found = key and await db_read(order_get, user_id=request.user.pk, order_id=key)
+        key = _order_key(order_id)
+        found = await db_read(order_get, user_id=request.user.pk, order_id=key)
         if not found:
-            raise not_found("order_not_found", "No such order.", field="order_id")
+            raise OrderNotFound()
         return Response(found[0])
 
     @extend_schema(
@@ -95,7 +109,5 @@ class OrderView(APIView):
         responses={200: OrderSerializer, **error_responses(400, 401, 403, 404, 429, 503)},
     )
     async def delete(self, request, order_id: str) -> Response:
-        key = parse_order_id(order_id)
-        if not key:
-            raise not_found("order_not_found", "No such order.", field="order_id")
+        key = _order_key(order_id)
         return Response(await order_cancel(user_id=request.user.pk, order_id=key))

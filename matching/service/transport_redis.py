@@ -1,4 +1,5 @@
-"""channels-redis's layer with fewer Redis round trips per message, same wire format.
+"""The Redis transport (matching/service/transport.py): channels-redis's layer with fewer Redis
+round trips per message, same wire format.
 
 Measured under load (README "Performance"), the stock layer spent most of the matcher's and
 daphne's time on Redis round trips: a `send` makes four (trim expired, count, add, expire),
@@ -17,7 +18,7 @@ and a receive pops one message per round trip plus three more for its backup que
   per group: one pipeline reads every group's members, one script call delivers, with the
   stock layer's expiry and capacity rules (a full channel misses the message); `publish`
   does a batch's replies and feeds together, the replies riding in that first pipeline;
-- `call` sends a request and awaits its reply (matching/client.py): the requests made in
+- `call` sends a request and awaits its reply (matching/service/client.py): the requests made in
   one turn of the event loop leave in one script call, and the replies come off the
   process's own reply key, one fetch per loop, each straight to its caller's future.
 
@@ -39,8 +40,8 @@ from channels.exceptions import ChannelFull
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import ResponseError
 
-RECEIVE_BATCH = 500
-REPLY_PREFIX = "reply"  # the channels `call` waits on: a Redis key of their own per process
+from matching.service.transport import RECEIVE_BATCH, REPLY_PREFIX, Transport
+
 REPLY_POLL_SECONDS = 1.0  # a reply fetch blocks this long at most, then looks for callers
 
 # KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, n scores,
@@ -64,7 +65,7 @@ return added
 """
 
 
-class BatchingRedisChannelLayer(RedisChannelLayer):
+class RedisTransport(RedisChannelLayer, Transport):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._channel_numbers = itertools.count(1)
@@ -176,7 +177,7 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
             ],
         )
 
-    # ---- request and reply (matching/client.py) ------------------------------------------
+    # ---- request and reply (matching/service/client.py) ----------------------------------
 
     async def call(self, channel: str, message_to, timeout: float) -> dict:
         """Sends `message_to(reply_channel)` to `channel` and returns the reply sent to that
@@ -290,6 +291,16 @@ class BatchingRedisChannelLayer(RedisChannelLayer):
                 popped = await self._pop(index, self.prefix + channel, count, timeout)
                 if popped:
                     return [self._unpack(channel, data)[1] for data in popped]
+
+    async def depth(self, channel: str) -> int:
+        """The messages waiting in the general channel `channel`, on every Redis host."""
+        key = self.prefix + channel
+        return sum([await self.connection(i).zcard(key) for i in range(self.ring_size)])
+
+    async def ping(self) -> None:
+        """Returns once every Redis host answered PING."""
+        for index in range(self.ring_size):
+            await self.connection(index).ping()
 
     async def receive(self, channel: str) -> dict:
         """The next message of `channel`. A process-specific channel's messages come from

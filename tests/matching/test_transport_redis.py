@@ -1,6 +1,7 @@
-"""The batching Redis channel layer (exchange/channel_layer.py) against a real Redis: it
-delivers what the stock layer delivers, in order, loses nothing to a cancelled receive, and
-never leaves a receiver waiting on a fetch that another, cancelled receiver started."""
+"""The Redis transport (matching/service/transport_redis.py) against a real Redis: it
+delivers what the stock layer delivers, in order, loses nothing to a cancelled receive,
+never leaves a receiver waiting on a fetch that another, cancelled receiver started, and
+tells a channel's depth and whether Redis answers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 import pytest
 from channels.exceptions import ChannelFull
 
-from exchange.channel_layer import BatchingRedisChannelLayer
+from matching.service.transport_redis import RedisTransport
 
 # a functional bound, far above a round trip, well under the layer's 5 s blocking pop
 PROMPT = 2.0
@@ -18,7 +19,7 @@ PROMPT = 2.0
 
 def run(redis_url: str, scenario, **config) -> object:
     async def main():
-        layer = BatchingRedisChannelLayer(
+        layer = RedisTransport(
             hosts=[redis_url], prefix=f"exchange-test-{uuid.uuid4().hex}", **config
         )
         try:

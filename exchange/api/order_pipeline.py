@@ -1,0 +1,189 @@
+"""The one pipeline of order requests, for Django and the fast path alike.
+
+An order request is answered by its view (exchange/api/views/orders.py), whatever way it
+came in. The view's DRF dispatch (`OrderPipelineView.async_dispatch`) holds every check and
+step, each defined once:
+
+1. authentication: the view's authenticators, ApiKeyAuthentication first
+   (accounts/authentication.py: key, timestamp window, signature);
+2. permissions: IsTrader and CanTrade (exchange/api/permissions.py: a read-only key may not
+   trade);
+3. throttles: ApiKeyRateThrottle and IpRateThrottle (exchange/api/throttling.py);
+4. the handler: the body parsed, the order id parsed, exchange/services/orders.py called;
+5. any failure: the exception handler, `as_api_error` (exchange/api/errors.py);
+6. the response: DRF's content negotiation, renderer and `Allow`.
+
+Around the view runs the middleware of settings.MIDDLEWARE. Django runs it for the requests
+it gets. The fast path (exchange/api/fast_orders.py) runs the same middleware, built by
+Django's own `load_middleware`, then this same view; it leaves out only the cost of Django's
+ASGI front and of adrf's thread hops:
+
+- the API key is read ahead, on the event loop (`read_key_ahead`: the key cache, else a
+  shared database thread), and handed to ApiKeyAuthentication as its `lookup`;
+- the checks (`initial`) then run on the event loop instead of a thread, as nothing in them
+  waits on I/O (`checks_run_inline` says when that holds: a view whose first authenticator
+  is ApiKeyAuthentication and whose permissions and throttles are plain functions);
+- the throttles are called directly, without adrf's `async_to_sync` detour; DRF's content
+  negotiation gives its answer for a program's usual Accept at once
+  (`UsualJsonNegotiation`); `dispatch` goes straight to `async_dispatch` (Django's path
+  gains these three too).
+
+`fast_view` says which requests the fast path takes: those Django's URL resolver gives to a
+view of this kind, for a method the view lists in `signed_fast_methods`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from adrf.views import APIView
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.http import HttpRequest
+from django.urls import Resolver404, ResolverMatch, get_resolver
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.views import APIView as DRFAPIView
+
+from accounts.authentication import ApiKeyAuthentication
+from accounts.key_cache import active_key, cached_key
+from exchange.selectors.db_thread import db_read
+
+KEY_HEADER = "HTTP_X_API_KEY"
+_KEY_AHEAD = "_order_pipeline_key"  # the attribute of the Django request that holds it
+
+
+class KeyAhead:
+    """The API key of a request, read before its checks run: (ApiKey, secret) or None."""
+
+    __slots__ = ("key", "found")
+
+    def __init__(self, key: str, found) -> None:
+        self.key, self.found = key, found
+
+    def lookup(self, key: str):
+        """ApiKeyAuthentication's `lookup`: the key read ahead (another key, which only a
+        middleware that rewrote the header could bring, is looked up as usual, the checks
+        then on a thread)."""
+        return self.found if key == self.key else active_key(key)
+
+
+async def read_key_ahead(request: HttpRequest) -> None:
+    """Reads the key of the signed `request` (X-API-KEY) for its authentication. Raises
+    DatabaseError if the database cannot say."""
+    key = request.META.get(KEY_HEADER, "")
+    found = key and (cached_key(key) or await db_read(active_key, key))
+    setattr(request, _KEY_AHEAD, KeyAhead(key, found or None))
+
+
+def key_ahead(request: HttpRequest) -> KeyAhead | None:
+    return getattr(request, _KEY_AHEAD, None)
+
+
+def fast_view(method: str, path: str) -> ResolverMatch | None:
+    """Django's resolution of `path` if it names an order view that lists `method` among
+    its `signed_fast_methods`, else None."""
+    try:
+        match = get_resolver().resolve(path)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "view_class", None)
+    if not (isinstance(view_class, type) and issubclass(view_class, OrderPipelineView)):
+        return None
+    return match if method.lower() in view_class.signed_fast_methods else None
+
+
+class UsualJsonNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, with its answer for a program's usual request given at
+    once: no query string (no `?format=`), an Accept that is absent, `*/*`,
+    `application/*` or `application/json`, and a JSON renderer first. DRF's would pick that
+    renderer, as `application/json`, after parsing the header."""
+
+    USUAL_ACCEPT = frozenset(("*/*", "application/*", "application/json"))
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        meta = request._request.META
+        if (
+            not format_suffix
+            and not meta.get("QUERY_STRING")
+            and meta.get("HTTP_ACCEPT", "*/*").strip() in self.USUAL_ACCEPT
+            and renderers
+            and renderers[0].media_type == "application/json"
+        ):
+            return renderers[0], "application/json"
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class OrderPipelineView(APIView):
+    """An order view: adrf's APIView, its checks run on the event loop for a request whose
+    key was read ahead (the fast path's; see the module's docstring)."""
+
+    # The methods the fast path takes, signed with an API key.
+    signed_fast_methods: ClassVar[frozenset[str]] = frozenset()
+    content_negotiation_class = UsualJsonNegotiation
+    _inline: ClassVar[dict[type, bool]] = {}
+
+    def checks_run_inline(self) -> bool:
+        """Whether `initial` waits on no I/O for a request whose key was read ahead: the
+        key's authenticator decides alone (it comes first, and the header is there), and
+        the permissions and throttles are plain functions (here, in memory)."""
+        kind = type(self)
+        if kind not in self._inline:
+            authenticators = self.get_authenticators()
+            self._inline[kind] = (
+                bool(authenticators)
+                and type(authenticators[0]) is ApiKeyAuthentication
+                and not any(iscoroutinefunction(p.has_permission) for p in self.get_permissions())
+                and not any(iscoroutinefunction(t.allow_request) for t in self.get_throttles())
+            )
+        return self._inline[kind]
+
+    def initialize_request(self, request, *args, **kwargs):
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        ahead = key_ahead(request)
+        if ahead is not None:
+            for authenticator in drf_request.authenticators:
+                if isinstance(authenticator, ApiKeyAuthentication):
+                    authenticator.lookup = ahead.lookup
+        return drf_request
+
+    def check_throttles(self, request) -> None:
+        """DRF's own when the throttles are plain functions (adrf's would go through
+        `async_to_sync` for no throttle at all)."""
+        if self.checks_run_inline():
+            return DRFAPIView.check_throttles(self, request)
+        return super().check_throttles(request)
+
+    def dispatch(self, request, *args, **kwargs):
+        """adrf's asks `view_is_async`, which Django works out afresh on each call: an
+        order view is async (its handlers are coroutine functions, or as_view refuses)."""
+        return self.async_dispatch(request, *args, **kwargs)
+
+    async def async_dispatch(self, request, *args, **kwargs):
+        """adrf's, with `initial` (content negotiation, authentication, permissions,
+        throttles) on the event loop when the key was read ahead and nothing in it waits."""
+        self.args, self.kwargs = args, kwargs
+        django_request = request
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            ahead = key_ahead(django_request)
+            if (
+                ahead is not None
+                and ahead.key == django_request.META.get(KEY_HEADER)
+                and self.checks_run_inline()
+            ):
+                self.initial(request, *args, **kwargs)
+            else:
+                await sync_to_async(self.initial)(request, *args, **kwargs)
+            handler: Callable = self.http_method_not_allowed
+            if request.method.lower() in self.http_method_names:
+                handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
+            if iscoroutinefunction(handler):
+                response = await handler(request, *args, **kwargs)
+            else:
+                response = await sync_to_async(handler)(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response

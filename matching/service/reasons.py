@@ -1,0 +1,81 @@
+"""What each reason the engine gives means to whoever sent the command: the request field at
+fault and a sentence for a person.
+
+The engine answers a rejected `new` order with a reason code (SPEC.md §2; API.md uses the
+codes as its validation error codes) and a refused `market` change with another
+(matching/engine/admin.py). This table is the one place that explains them: the order
+services word an order's rejection with it (REST and WebSocket alike), the market service
+a change's refusal (shown on the admin's form). A reason the table lacks concerns no field,
+and its caller words it generically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    """An engine reason `code`, the request `field` it concerns (None: the request as a
+    whole) and the `message` that explains it (None: the caller's generic sentence)."""
+
+    code: str
+    field: str | None = None
+    message: str | None = None
+
+
+REASONS: dict[str, Reason] = {
+    reason.code: reason
+    for reason in (
+        # a `new` order rejected (API.md: "`field` names the request field")
+        Reason("unknown_symbol", "symbol"),
+        Reason("symbol_halted", "symbol", "Trading in this market is halted."),
+        Reason("invalid_side", "side"),
+        Reason("invalid_type", "type"),
+        Reason("invalid_tif", "time_in_force"),
+        Reason("invalid_quantity", "quantity"),
+        Reason(
+            "lot_size", "quantity", "The quantity is not a whole multiple of the market's lot size."
+        ),
+        Reason("min_qty", "quantity", "The quantity is below the market's minimum."),
+        Reason(
+            "min_notional", "quantity", "Price × quantity is below the market's minimum notional."
+        ),
+        Reason("invalid_price", "price"),
+        Reason(
+            "tick_size", "price", "The price is not a whole multiple of the market's tick size."
+        ),
+        Reason("invalid_trigger_price", "trigger_price"),
+        Reason("invalid_display_quantity", "display_quantity"),
+        Reason(
+            "post_only_would_take", "post_only", "A post-only order would have matched on arrival."
+        ),
+        Reason("expire_at_in_past", "expire_at", "expire_at is not in the future."),
+        Reason("invalid_stp", "stp_mode"),
+        Reason("invalid_client_order_id", "client_order_id"),
+        Reason("invalid_quote_quantity", "quote_quantity"),
+        Reason("invalid_combination", None, "These fields do not go together for this order type."),
+        Reason("insufficient_funds", "quantity", "Not enough available balance."),
+        Reason(
+            "duplicate_client_order_id",
+            "client_order_id",
+            "An order with this client_order_id exists; nothing was placed.",
+        ),
+        # a `market` change refused: the field is the admin form's
+        Reason(
+            "would_strand_orders",
+            "tick_size",
+            "Live orders are off the new tick or lot grid; cancel them or choose a grid they fit.",
+        ),
+        Reason(
+            "last_price_off_grid", "tick_size", "The last trade price is off the new tick grid."
+        ),
+        Reason("invalid_tick_size", "tick_size", "This is not a valid tick size."),
+        Reason("invalid_lot_size", "lot_size", "This is not a valid lot size."),
+    )
+}
+
+
+def reason_of(code: str) -> Reason:
+    """The table's entry for `code`, or one with neither field nor message."""
+    return REASONS.get(code) or Reason(code)
