@@ -169,4 +169,12 @@ class TradeAdmin(ReadOnlyAdmin):
 
 @admin.register(MatcherState)
 class MatcherStateAdmin(ReadOnlyAdmin):
-    list_display = ("shard", "number", "persisted_seq", "last_seq", "heartbeat_at", "started_at")
+    list_display = (
+        "shard",
+        "number",
+        "persisted_seq",
+        "last_seq",
+        "heartbeat_at",
+        "started_at",
+        "persist_error",
+    )

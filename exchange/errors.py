@@ -40,6 +40,20 @@ class DuplicateClientOrderId(OrderRejected):
         self.existing_order_id = existing_order_id
 
 
+class ServiceBusy(ExchangeError):
+    """The exchange takes no new orders for now, to protect itself: its database is too far
+    behind the matcher (or refuses a write). Cancels are still taken; nothing was placed."""
+
+    retry_after = 5  # seconds
+
+    def __init__(self) -> None:
+        super().__init__(
+            "service_busy",
+            "The exchange takes no new orders for a moment while its database catches up; "
+            "nothing was placed. Cancels are still taken. Retry later.",
+        )
+
+
 class OrderNotFound(ExchangeError):
     """The user has no such order: it does not exist, or it is another user's (the two are
     told apart nowhere)."""

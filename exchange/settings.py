@@ -43,6 +43,12 @@ EXCHANGE_SNAPSHOT_MIN_SECONDS = env_int("EXCHANGE_SNAPSHOT_MIN_SECONDS", 30)
 EXCHANGE_CLIENT_ID_HOLD_SECONDS = env_int("EXCHANGE_CLIENT_ID_HOLD_SECONDS", 60)
 # the persister writes at most this often, gathering commands in between (matching/persister.py)
 EXCHANGE_PERSIST_GATHER_MS = env_int("EXCHANGE_PERSIST_GATHER_MS", 20)
+# New orders are refused (503 service_busy) while the database is this far behind the matcher
+# or this many commands wait for it; cancels are still taken (matching/service/persister.py)
+EXCHANGE_PERSIST_MAX_LAG_SECONDS = env_int("EXCHANGE_PERSIST_MAX_LAG_SECONDS", 30)
+EXCHANGE_PERSIST_MAX_QUEUE = env_int("EXCHANGE_PERSIST_MAX_QUEUE", 200_000)
+# Journal segments no longer needed for recovery are moved here instead of deleted, if set
+EXCHANGE_JOURNAL_ARCHIVE_DIR = env_str("EXCHANGE_JOURNAL_ARCHIVE_DIR", "")
 # How long a caller waits for the matcher's answer before giving up (503); the command
 # carries this deadline and the matcher drops it unexecuted once it has passed.
 EXCHANGE_MATCHER_TIMEOUT_MS = env_int("EXCHANGE_MATCHER_TIMEOUT_MS", 5000)

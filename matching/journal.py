@@ -7,7 +7,9 @@ A segment `journal-<first seq>.wal` starts with an 8-byte magic; each record is
 little-endian, the CRC32 covering seq, ts and payload. `seq` is the engine sequence number
 after the command (the count of commands processed) and `ts` the engine clock; the payload
 is the command as JSON. Group commit: `append` buffers, `commit` writes the whole batch with
-one write and, by policy, one fsync; nothing may be acknowledged before `commit` returns.
+one write and, by policy, one fsync; nothing may be acknowledged before `commit` returns. A
+`commit` that fails (OSError: a full disk, an fsync error) keeps the batch and cuts the file
+back to where the batch began, so calling it again writes the batch afresh.
 
 Reading stops at the first bad record. If it is the torn tail of the last segment (a write
 cut short by a crash, or a corrupt last record with nothing valid after it) it is cut off
@@ -18,6 +20,7 @@ file and offset; recovery never guesses past it.
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import time
 import zlib
@@ -56,6 +59,25 @@ def _first_seq(segment: Path) -> int:
 def segments(directory: Path) -> list[Path]:
     """The journal's segment files, oldest first."""
     return sorted(directory.glob("journal-*.wal"))
+
+
+def prune_segments(directory: Path, upto_seq: int, archive_dir: Path | None = None) -> list[Path]:
+    """Removes the segments whose records all have seq <= `upto_seq` (never the newest), or
+    moves them into `archive_dir` if given; returns the paths they had, oldest first."""
+    files = segments(directory)
+    gone = []
+    for path, following in zip(files, files[1:], strict=False):
+        if _first_seq(following) - 1 > upto_seq:
+            break
+        if archive_dir is None:
+            path.unlink()
+        else:
+            archive_dir.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, archive_dir / path.name)
+        gone.append(path)
+    if gone:
+        fsync_directory(directory)
+    return gone
 
 
 def fsync_directory(directory: Path) -> None:
@@ -99,6 +121,7 @@ class JournalWriter:
         self._unsynced = False
         self._file = None
         self._size = 0
+        self._cut_needed = False  # a failed commit left bytes past `_size`
         directory.mkdir(parents=True, exist_ok=True)
         self._open_segment(next_seq)
 
@@ -106,16 +129,23 @@ class JournalWriter:
         if self._file is not None:
             self._sync()
             self._file.close()
+            self._file = None
         path = self.directory / _segment_name(first_seq)
         if path.exists() and path.stat().st_size <= len(MAGIC):
             # left by a crash before its first record was written (recovery cut it back):
             # it holds nothing, so it is started afresh
             path.unlink()
         self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - kept open across batches
-        self._write(MAGIC)
+        try:
+            self._write(MAGIC)
+            self._sync()
+            fsync_directory(self.directory)
+        except OSError:  # the next commit makes it again (it holds no record)
+            self._file.close()
+            self._file = None
+            raise
         self._size = len(MAGIC)
-        self._sync()
-        fsync_directory(self.directory)
+        self._cut_needed = False
 
     @property
     def pending(self) -> bool:
@@ -132,24 +162,46 @@ class JournalWriter:
         self._buffer.append(struct.pack("<II", len(payload), crc) + seq_ts + payload)
 
     def commit(self) -> int:
-        """Writes the buffered batch, fsyncs it by policy, and returns the last seq written."""
+        """Writes the buffered batch, fsyncs it by policy, and returns the last seq written.
+        On OSError the batch stays buffered and the segment is cut back to its size before
+        the batch; the error is raised."""
         if self._buffer:
             data = b"".join(self._buffer)
+            try:
+                if self._cut_needed:
+                    self._cut_back()
+                if self._file is None or (
+                    self._size + len(data) > self.segment_bytes and self._size > len(MAGIC)
+                ):
+                    self._open_segment(self._first_buffered_seq(data))
+                self._write(data)
+                if self.policy == "always":
+                    self._sync()
+            except OSError:
+                self._cut_needed = self._file is not None
+                try:
+                    self._cut_back()
+                except OSError:  # the next commit tries again before it writes
+                    pass
+                raise
             records = len(self._buffer)
             self._buffer.clear()
-            if self._size + len(data) > self.segment_bytes and self._size > len(MAGIC):
-                self._open_segment(self._first_buffered_seq(data))
-            self._write(data)
             self._size += len(data)
             self.batches += 1
             if self.on_commit is not None:
                 self.on_commit(records)
-            self._unsynced = True
-            if self.policy == "always":
-                self._sync()
-            else:
+            if self.policy != "always":
+                self._unsynced = True
                 self.sync_if_due()
         return self._next_seq - 1
+
+    def _cut_back(self) -> None:
+        """After a failed write or fsync: the segment back to its size before the batch (its
+        pages, which a failed fsync may have dropped, are written again by the retry)."""
+        if self._file is not None:
+            os.ftruncate(self._file.fileno(), self._size)
+            self._file.seek(self._size)
+        self._cut_needed = False
 
     def sync_if_due(self) -> bool:
         """Under `interval`, fsyncs written batches once the interval has passed since the
@@ -205,6 +257,11 @@ class JournalScan:
     def records(self) -> Iterator[Record]:
         """Records with seq > after_seq, in order; cuts a torn tail, raises on corruption."""
         files = segments(self.directory)
+        if files and _first_seq(files[0]) > self.after_seq + 1:
+            raise JournalCorrupt(
+                f"{files[0]}: the journal starts at seq {_first_seq(files[0])}, but the state "
+                f"to replay it on is at seq {self.after_seq}: the segments between are missing"
+            )
         expected = None
         for index, path in enumerate(files):
             is_last = index == len(files) - 1

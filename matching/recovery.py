@@ -49,7 +49,7 @@ def recover(
     engine = Engine()
     snapshot_seq = 0
     for path in snapshot_files(snapshot_dir or directory):
-        if snapshot_at_most is not None and _snapshot_seq(path) > snapshot_at_most:
+        if snapshot_at_most is not None and snapshot_seq(path) > snapshot_at_most:
             continue
         try:
             engine = read_snapshot(path)
@@ -67,10 +67,6 @@ def recover(
         )
     warnings.extend(scan.warnings)
     return Recovered(engine, snapshot_seq, replayed, warnings)
-
-
-def _snapshot_seq(path: Path) -> int:
-    return int(path.stem.split("-")[1])
 
 
 def _apply(

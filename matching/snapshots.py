@@ -1,4 +1,6 @@
-"""Snapshots of the engine state: checksummed files written atomically, the newest few kept.
+"""Snapshots of the engine state: checksummed files written atomically, the newest few kept
+(and the newest at or before a given seq: the one a recovery that must replay from there
+needs, `prune_snapshots`).
 
 A snapshot `snapshot-<seq>.json` is one header line (`{"seq", "sha256", "bytes"}`) and the
 canonical state dump (`engine/state.py`); the SHA-256 covers the dump. It is written to a
@@ -60,8 +62,30 @@ def snapshot_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("snapshot-*.json"), reverse=True)
 
 
-def write_snapshot(directory: Path, engine: Engine, keep: int = KEEP) -> Path:
-    """Writes the engine's state durably and drops all but the newest `keep` snapshots."""
+def snapshot_seq(path: Path) -> int:
+    """The seq of the snapshot file `path`, from its name."""
+    return int(path.stem.split("-")[1])
+
+
+def prune_snapshots(directory: Path, keep: int = KEEP, keep_at_or_before: int | None = None):
+    """Drops all but the newest `keep` snapshots and, if `keep_at_or_before` is given, the
+    newest one whose seq is at or before it."""
+    files = snapshot_files(directory)
+    kept = set(files[:keep])
+    if keep_at_or_before is not None:
+        anchor = next((path for path in files if snapshot_seq(path) <= keep_at_or_before), None)
+        if anchor is not None:
+            kept.add(anchor)
+    for old in files:
+        if old not in kept:
+            old.unlink()
+
+
+def write_snapshot(
+    directory: Path, engine: Engine, keep: int = KEEP, keep_at_or_before: int | None = None
+) -> Path:
+    """Writes the engine's state durably, then `prune_snapshots(directory, keep,
+    keep_at_or_before)`."""
     directory.mkdir(parents=True, exist_ok=True)
     body = canonical_json(dump_state(engine))
     header = {"seq": engine.seq, "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
@@ -75,8 +99,7 @@ def write_snapshot(directory: Path, engine: Engine, keep: int = KEEP) -> Path:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
     fsync_directory(directory)
-    for old in snapshot_files(directory)[keep:]:
-        old.unlink()
+    prune_snapshots(directory, keep, keep_at_or_before)
     return path
 
 

@@ -12,12 +12,22 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from exchange.errors import DuplicateClientOrderId, ExchangeError, MarketNotFound, OrderNotFound
+from exchange.errors import (
+    DuplicateClientOrderId,
+    ExchangeError,
+    MarketNotFound,
+    OrderNotFound,
+    ServiceBusy,
+)
 from matching.service.client import MatcherUnavailable
+from matching.service.transport import TransportUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -64,24 +74,50 @@ def not_found(
 def matcher_unavailable() -> ApiError:
     return ApiError(
         "matcher_unavailable",
-        "The matching engine did not answer in time; nothing is known to have happened.",
+        "The matching engine did not answer in time: the outcome is unknown, and the order "
+        "may have been placed. Look it up with GET /api/v1/orders?client_order_id=<your id> "
+        "before sending it again (with the same client_order_id, a repeat is refused 409).",
         status=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+def service_unavailable() -> ApiError:
+    return ApiError(
+        "service_unavailable",
+        "A part of the exchange (its database or its message layer) is unavailable; retry shortly.",
+        status=503,
+        headers={"Retry-After": "1"},
     )
 
 
 # The status of each domain error: its class's, or the nearest base class's in this table
-# (API.md: 400 validation, 404 not found, 409 a duplicate client_order_id).
+# (API.md: 400 validation, 404 not found, 409 a duplicate client_order_id, 503 busy).
 DOMAIN_STATUSES: dict[type[ExchangeError], int] = {
     OrderNotFound: 404,
     MarketNotFound: 404,
     DuplicateClientOrderId: 409,
+    ServiceBusy: 503,
     ExchangeError: 400,
 }
+
+# Errors of a part that is down or restarting (the database, Redis): 503, never 500.
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    TransportUnavailable,
+)
 
 
 def _from_domain(error: ExchangeError) -> ApiError:
     status = next(DOMAIN_STATUSES[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUSES)
-    return ApiError(error.code, error.message, field=error.field, status=status, extra=error.extra)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceBusy) else None
+    return ApiError(
+        error.code, error.message, field=error.field, status=status, extra=error.extra,
+        headers=headers,
+    )  # fmt: skip
 
 
 def _first_field_error(detail: object, prefix: str = "") -> tuple[str | None, str]:
@@ -106,6 +142,9 @@ def as_api_error(exc: Exception) -> ApiError:
         return _from_domain(exc)
     if isinstance(exc, MatcherUnavailable):
         return matcher_unavailable()
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("a part of the exchange is unavailable: %r", exc)
+        return service_unavailable()
     if isinstance(exc, exceptions.ParseError):
         return ApiError("invalid_json", "The body is not valid JSON.")
     if isinstance(exc, exceptions.ValidationError):

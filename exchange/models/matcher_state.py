@@ -16,6 +16,11 @@ class MatcherState(models.Model):
     last_seq = models.BigIntegerField(default=0, help_text="The matcher's last journaled seq.")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    persist_error = models.TextField(
+        blank=True,
+        help_text="The command the database refuses to store, and why: persistence stops "
+        "there (it is in the journal) until the cause is fixed. Empty when all is well.",
+    )
 
     class Meta:
         ordering = ["number"]

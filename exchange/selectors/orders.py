@@ -136,9 +136,16 @@ def parse_limit(text: str | None, *, default: int = 100, maximum: int = 1000) ->
 
 
 def orders_list(
-    *, user_id: int, symbol: str | None, status: str, limit: int, cursor: str | None
+    *,
+    user_id: int,
+    symbol: str | None,
+    status: str,
+    limit: int,
+    cursor: str | None,
+    client_order_id: str | None = None,
 ) -> dict:
-    """A page of the user's orders, newest first: `{"results", "next"}`."""
+    """A page of the user's orders, newest first: `{"results", "next"}`; only the one placed
+    with `client_order_id`, if given (how a client learns the outcome of a 503)."""
     if status not in STATUS_FILTERS:
         raise InvalidParameter(
             "invalid_status", "status must be open, closed or all.", field="status"
@@ -146,6 +153,8 @@ def orders_list(
     orders = Order.objects.select_related("market").filter(STATUS_FILTERS[status], user_id=user_id)
     if symbol is not None:
         orders = orders.filter(market_id=symbol)
+    if client_order_id is not None:
+        orders = orders.filter(client_order_id=client_order_id)
     page, next_cursor = keyset_page(orders, "created_at", limit=limit, cursor=cursor)
     ids = [order.id for order in page]
     trades = list(Trade.objects.filter(Q(maker_order_id__in=ids) | Q(taker_order_id__in=ids)))

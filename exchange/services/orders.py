@@ -19,6 +19,7 @@ from exchange.errors import (
     OrderNotFound,
     OrderNotOpen,
     OrderRejected,
+    ServiceBusy,
     UnknownSymbol,
 )
 from exchange.models import Market, MatcherState
@@ -98,6 +99,8 @@ async def order_place(*, user_id: int, body: object) -> dict:
     if not mine:
         refusal = next((e for e in events if e.get("kind") == "refused"), None)
         reason = refusal and refusal["reason"]
+        if reason == "service_busy":
+            raise ServiceBusy()
         raise OrderRejected("invalid_field", f"The order was refused: {reason}.")
     if mine[0]["status"] == "rejected" and len(mine) == 1:
         raise rejection(mine[0]["reason"], command, market, mine[0])

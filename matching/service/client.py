@@ -12,14 +12,15 @@ from channels.exceptions import ChannelFull
 from django.conf import settings
 
 from matching.service.protocol import matcher_channel, now_ms, request
-from matching.service.transport import get_transport
+from matching.service.transport import TransportUnavailable, get_transport
 
 REPLY_GRACE_MS = 2000
 
 
 class MatcherUnavailable(Exception):
-    """The matcher did not answer in time (or its queue is full): nothing is known to have
-    happened, and a command past its deadline never will."""
+    """The matcher did not answer in time, its queue is full or the transport is down: the
+    outcome is unknown (the command may have been journaled before the matcher or the
+    transport failed); a command the matcher reads past its deadline never runs."""
 
 
 async def call(command: dict, *, shard: str = "", timeout_ms: int | None = None) -> dict:
@@ -37,6 +38,8 @@ async def call(command: dict, *, shard: str = "", timeout_ms: int | None = None)
         raise MatcherUnavailable("the matcher's queue is full") from error
     except TimeoutError as error:
         raise MatcherUnavailable("the matcher did not answer in time") from error
+    except TransportUnavailable as error:
+        raise MatcherUnavailable(f"the transport is unreachable: {error}") from error
 
 
 def call_sync(command: dict, *, shard: str = "", timeout_ms: int | None = None) -> dict:

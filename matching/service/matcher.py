@@ -5,6 +5,19 @@ appends them to the journal, commits the batch (one fsync), and only then answer
 callers, publishes the events to the groups and hands them to the persister. Commands read
 past their deadline are dropped and counted, never executed. Every piece of work that
 touches the engine runs on the one coroutine `_serve`, so the engine needs no lock.
+
+Faults of what is around it do not stop it:
+- its background tasks (`_receive`, `_tick`) are supervised: an error (Redis restarting, the
+  database away) is logged and the task starts again after a pause growing to 5 s; a task
+  that ends any other way stops the matcher with an error, so its supervisor restarts it
+  and recovery runs;
+- a journal write that fails (a full disk) is retried until it succeeds, and nothing of the
+  batch is answered before: callers time out (503, outcome unknown) and the health check
+  says the matcher is stalled;
+- new orders are refused (`service_busy`) while the persister is too far behind or stuck
+  (persister.py); cancels are still taken.
+The heartbeat (`_status`, every second) says how long ago the receive loop last heard from
+the transport and the serving loop last finished a batch, which `/api/v1/health` checks.
 """
 
 from __future__ import annotations
@@ -13,14 +26,16 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.cache import cache
 
+from exchange.selectors.db_thread import closing_on_error
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE, as_record
-from matching.journal import JournalWriter
+from matching.journal import JournalWriter, prune_segments
 from matching.recovery import recover
 from matching.service import config_sync, funds_sync, protocol, snapshot_child
 from matching.service.book_feed import BookFeed
@@ -30,13 +45,23 @@ from matching.service.matcher_db import record_config_results, save_heartbeat, s
 from matching.service.metrics import ORDER_OPS, MatcherMetrics
 from matching.service.persister import Item, Persister
 from matching.service.transport import Transport, get_transport
-from matching.snapshots import SnapshotPolicy, write_snapshot
+from matching.snapshots import (
+    SnapshotPolicy,
+    prune_snapshots,
+    snapshot_files,
+    snapshot_seq,
+    write_snapshot,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 2000
 FLUSH_SECONDS = 0.05  # the L2 cache is refreshed at most this often while a book changes
 SYNC_SECONDS = 1.0  # configuration compared with the database this often
+SNAPSHOT_CHILD_SECONDS = 120.0  # a snapshot child running longer is killed (a stuck disk)
+BOOKS_REWRITE_SECONDS = 5.0  # every book's cache entry rewritten this often (a Redis restart)
+RECEIVE_WAIT_SECONDS = 1.0  # the receive loop hears from the transport at least this often
+MAX_PAUSE_SECONDS = 5.0  # the longest wait before a failed task or journal write is retried
 CONFIG_OPS = frozenset(("symbol", "market", "fees"))
 _STOP = {"type": "matcher.internal", "kind": "stop"}
 _FLUSH = {"type": "matcher.internal", "kind": "flush"}
@@ -69,6 +94,9 @@ class Matcher:
         sync_config: bool = True,
         client_id_hold_seconds: float | None = 60,
         persist_gather_seconds: float = 0.0,
+        persist_max_lag_seconds: float = 30.0,
+        persist_max_queue: int = 200_000,
+        journal_archive_dir: Path | None = None,
     ) -> None:
         self.shard = shard
         self.channel = protocol.matcher_channel(shard)
@@ -79,6 +107,12 @@ class Matcher:
         )
         self.sync_config = sync_config
         self.persist_gather_seconds = persist_gather_seconds
+        self.persist_max_lag_seconds = persist_max_lag_seconds
+        self.persist_max_queue = persist_max_queue
+        # journal segments recovery no longer needs go here (None: they are deleted)
+        self.journal_archive_dir = (
+            None if journal_archive_dir is None else Path(journal_archive_dir)
+        )
         # None: the engine keeps every client_order_id (client_id_retention.py)
         self.client_id_retention = (
             None if client_id_hold_seconds is None else ClientIdRetention(client_id_hold_seconds)
@@ -97,8 +131,13 @@ class Matcher:
         self._tasks: list[asyncio.Task] = []
         self._transport: Transport | None = None
         self._failed = False
+        # liveness (time.monotonic()): the transport last answered the receive loop; the
+        # serving loop last finished a batch; why the journal last failed (None: it works)
+        self.received_at = self.served_at = time.monotonic()
+        self.journal_error: str | None = None
         self._snapshot_asked = False
         self._snapshot_child: int | None = None  # the pid writing a snapshot (snapshot_child)
+        self._snapshot_child_since = 0.0
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -124,7 +163,12 @@ class Matcher:
         self._transport = get_transport()
         state = await asyncio.to_thread(shard_state, self.shard)
         self.id_base = state.id_base
-        self.persister = Persister(state.pk, gather_seconds=self.persist_gather_seconds)
+        self.persister = Persister(
+            state.pk,
+            gather_seconds=self.persist_gather_seconds,
+            max_lag_seconds=self.persist_max_lag_seconds,
+            max_queue=self.persist_max_queue,
+        )
         self.persister.persisted_seq = state.persisted_seq
         self.persister.start()
         recovered = await asyncio.to_thread(
@@ -163,11 +207,41 @@ class Matcher:
         if self.sync_config:
             await self._sync_config(await asyncio.to_thread(self._desired_config))
         self._flush_books()
+        self.received_at = self.served_at = time.monotonic()
         self._tasks = [
-            asyncio.create_task(self._receive(), name="matcher-receive"),
-            asyncio.create_task(self._tick(), name="matcher-tick"),
+            self._supervised("matcher-receive", self._receive),
+            self._supervised("matcher-tick", self._tick),
         ]
         self.ready.set()
+
+    def _supervised(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
+        """Runs `work()` as a task, again after each error (logged; the pause grows to
+        MAX_PAUSE_SECONDS). If the task ends otherwise, the matcher stops with an error."""
+
+        async def supervise() -> None:
+            pause = 0.1
+            while True:
+                started = time.monotonic()
+                try:
+                    await work()
+                except Exception:
+                    log.exception("matcher %r: %s failed; it starts again", self.shard, name)
+                if time.monotonic() - started > 10 * MAX_PAUSE_SECONDS:
+                    pause = 0.1  # it had worked for a while: a new fault
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+
+        task = asyncio.create_task(supervise(), name=name)
+        task.add_done_callback(self._task_ended)
+        return task
+
+    def _task_ended(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            return
+        log.critical("matcher %r: %s ended (%r): stopping", self.shard, task.get_name(),
+                     task.exception())  # fmt: skip
+        self._inbox.put_nowait({"type": "matcher.internal", "kind": "died",
+                                "task": task.get_name()})  # fmt: skip
 
     def _catch_up(self, persisted_seq: int):
         def on_record(engine: Engine, seq: int, command: dict, events: list) -> None:
@@ -186,7 +260,7 @@ class Matcher:
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
         if self.engine is not None and not self._failed:
-            await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
+            await asyncio.to_thread(self._snapshot_in_process)
         if self.persister is not None:
             await asyncio.to_thread(self.persister.stop)
         log.info("matcher %r stopped at seq %s", self.shard, self.engine and self.engine.seq)
@@ -197,29 +271,43 @@ class Matcher:
         """Moves messages from the transport to the inbox, which the loop drains, each
         stamped with the time it was read (the matcher's order latency starts there)."""
         receive_many, put, clock = self._transport.receive_many, self._inbox.put, time.perf_counter
+        channel, monotonic = self.channel, time.monotonic
         while True:
-            messages = await receive_many(self.channel)
+            messages = await receive_many(channel, timeout=RECEIVE_WAIT_SECONDS)
+            self.received_at = monotonic()
             received_at = clock()
             for message in messages:
                 message["received_at"] = received_at
                 await put(message)
 
     async def _tick(self) -> None:
-        """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync."""
-        last_sync = time.monotonic()
+        """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync. Each
+        chore's failure (the cache or the database away) is its own: the others go on."""
+        last_sync = last_rewrite = time.monotonic()
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             await self._inbox.put(_FLUSH)
-            if time.monotonic() - last_sync >= SYNC_SECONDS:
-                last_sync = time.monotonic()
-                await self._heartbeat()
-                await self._watch()
-                await self._forget_client_ids(last_sync)
+            now = time.monotonic()
+            if now - last_rewrite >= BOOKS_REWRITE_SECONDS:
+                last_rewrite = now
+                self.book_feed.dirty.update(self.engine.markets)
+            if now - last_sync >= SYNC_SECONDS:
+                last_sync = now
+                await self._chore("heartbeat", self._heartbeat())
+                await self._chore("metrics", self._watch())
+                await self._chore("client-id retention", self._forget_client_ids(now))
                 if self.sync_config:
-                    desired = await asyncio.to_thread(self._desired_config)
-                    await self._inbox.put(
-                        {"type": "matcher.internal", "kind": "sync", "desired": desired}
-                    )
+                    await self._chore("configuration sync", self._ask_sync())
+
+    async def _chore(self, name: str, chore: Awaitable[None]) -> None:
+        try:
+            await chore
+        except Exception as error:  # noqa: BLE001 - logged; the chore runs again in a second
+            log.warning("matcher %r: %s failed: %r", self.shard, name, error)
+
+    async def _ask_sync(self) -> None:
+        desired = await asyncio.to_thread(closing_on_error(self._desired_config))
+        await self._inbox.put({"type": "matcher.internal", "kind": "sync", "desired": desired})
 
     async def _forget_client_ids(self, now: float) -> None:
         retention, persister = self.client_id_retention, self.persister
@@ -257,6 +345,8 @@ class Matcher:
         orders: list[tuple[str, float]] = []  # (op, when read) of each order command
         for message in batch:
             if message.get("type") == "matcher.internal":
+                if message["kind"] == "died":
+                    raise RuntimeError(f"the matcher's task {message['task']} ended")
                 if message["kind"] == "flush":
                     flush = True
                 elif message["kind"] == "forget":
@@ -277,7 +367,7 @@ class Matcher:
             if op in ORDER_OPS and "received_at" in message:
                 orders.append((op, message["received_at"]))
         if self.writer.pending:
-            await asyncio.to_thread(self.writer.commit)
+            await self._commit()
         await self._publish(done, touched)
         answered = time.perf_counter()
         self.metrics.batch_done(
@@ -294,20 +384,75 @@ class Matcher:
         ):
             self._snapshot_asked = False
             if snapshot_child.CAN_FORK:
-                self._snapshot_child = snapshot_child.start(self.snapshot_dir, self.engine)
+                self._snapshot_child = snapshot_child.start(
+                    self.snapshot_dir, self.engine, self.persister.persisted_seq
+                )
+                self._snapshot_child_since = time.monotonic()
             else:
-                await asyncio.to_thread(write_snapshot, self.snapshot_dir, self.engine)
+                await asyncio.to_thread(self._snapshot_in_process)
             self.snapshots.taken(self.engine)
+        self.served_at = time.monotonic()
+
+    async def _commit(self) -> None:
+        """Commits the journal's batch, trying again until it is durable (a full disk: the
+        writer keeps the batch and cuts what a failed write left). Nothing is answered
+        before, so a caller that gives up meanwhile hears 503, outcome unknown."""
+        pause = 0.05
+        while True:
+            try:
+                await asyncio.to_thread(self.writer.commit)
+            except OSError as error:
+                if self.journal_error is None:
+                    log.error("matcher %r: the journal cannot be written (%s); retrying, "
+                              "nothing is answered until it is", self.shard, error)  # fmt: skip
+                self.journal_error = str(error)
+                self.metrics.journal_errors.inc()
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+                continue
+            if self.journal_error is not None:
+                log.warning("matcher %r: the journal is written again", self.shard)
+                self.journal_error = None
+            return
 
     def _collect_snapshot_child(self, wait: bool = False) -> None:
-        code = snapshot_child.finished(self._snapshot_child, wait)
-        if code is not None:
-            if code != 0:
-                log.error(
-                    "matcher: the snapshot child failed (exit %s); the next one retries", code
-                )
-                self._snapshot_asked = True
-            self._snapshot_child = None
+        """Collects the snapshot child if it has ended (waiting, or killing it, if asked or
+        if it has run past SNAPSHOT_CHILD_SECONDS), then prunes what it made unneeded."""
+        overdue = time.monotonic() - self._snapshot_child_since > SNAPSHOT_CHILD_SECONDS
+        if wait or overdue:
+            left = SNAPSHOT_CHILD_SECONDS - (time.monotonic() - self._snapshot_child_since)
+            code = snapshot_child.stop(self._snapshot_child, max(left, 0.0))
+        else:
+            code = snapshot_child.finished(self._snapshot_child)
+        if code is None:
+            return
+        self._snapshot_child = None
+        if code != 0:
+            log.error("matcher: the snapshot child failed (exit %s); the next one retries", code)
+            self._snapshot_asked = True
+        elif not wait:
+            asyncio.ensure_future(self._chore("retention", asyncio.to_thread(self._retain)))
+
+    def _snapshot_in_process(self) -> None:
+        write_snapshot(
+            self.snapshot_dir, self.engine, keep_at_or_before=self.persister.persisted_seq
+        )
+        self._retain()
+
+    def _retain(self) -> None:
+        """Drops what recovery no longer needs: snapshots but the newest few and the newest at
+        or before `persisted_seq` (recovery replays from there: snapshots.prune_snapshots),
+        and the journal segments wholly before the oldest snapshot kept at or before it (to
+        the archive, if one is set)."""
+        persisted = self.persister.persisted_seq
+        prune_snapshots(self.snapshot_dir, keep_at_or_before=persisted)
+        usable = [seq for seq in map(snapshot_seq, snapshot_files(self.snapshot_dir))
+                  if seq <= persisted]  # fmt: skip
+        if usable:
+            gone = prune_segments(self.journal_dir, min(usable), self.journal_archive_dir)
+            if gone:
+                log.info("matcher %r: %s journal segment(s) %s", self.shard, len(gone),
+                         "archived" if self.journal_archive_dir else "removed")  # fmt: skip
 
     def _execute(
         self, command: object, now: int, touched: set
@@ -335,6 +480,8 @@ class Matcher:
             return [(None, command, [self._status()])]
         if op == "tick" and not self._expiry_due(now):
             return [(None, command, [])]  # nothing would change: not worth a journal record
+        if op == "new" and self.persister.busy():
+            return [(None, command, [_refusal("new", "service_busy")])]
         return [self._execute_one(command, now, touched)]
 
     def _execute_one(self, command: dict, now: int, touched: set):
@@ -381,16 +528,24 @@ class Matcher:
         ]
 
     def _status(self) -> dict:
+        persister, now = self.persister, time.monotonic()
         return {
             "kind": "status",
             "shard": self.shard,
             "last_seq": self.engine.seq,
             "clock": self.engine.clock,
-            "persisted_seq": self.persister.persisted_seq,
+            "persisted_seq": persister.persisted_seq,
             "commands": self.stats.commands,
             "dropped_late": self.stats.dropped_late,
             "markets": sorted(self.engine.markets),
             "client_order_ids_kept": len(self.engine.client_ids),
+            # liveness, read by the health check
+            "received_ms_ago": int((now - self.received_at) * 1000),
+            "served_ms_ago": int((now - self.served_at) * 1000),
+            "journal_error": self.journal_error,
+            "persist_lag_seconds": round(persister.lag_seconds(), 3),
+            "persist_busy": persister.busy(),
+            "persist_stuck_seq": persister.stuck.seq if persister.stuck else None,
         }
 
     # ---- after durability -----------------------------------------------------------------
@@ -442,7 +597,9 @@ class Matcher:
                 log.debug("matcher: a send failed: %r", error)
         if config_results:
             self._refused_config(config_results)
-            asyncio.ensure_future(asyncio.to_thread(record_config_results, config_results))
+            asyncio.ensure_future(self._chore("recording configuration results", asyncio.to_thread(
+                closing_on_error(record_config_results), config_results
+            )))  # fmt: skip
 
     def _refused_config(self, results: list) -> None:
         for command, events in results:
@@ -459,7 +616,7 @@ class Matcher:
                 for symbol in dirty
                 if symbol in self.engine.markets
             }
-            asyncio.ensure_future(asyncio.to_thread(cache.set_many, books, None))
+            asyncio.ensure_future(asyncio.to_thread(_cache_books, books))
 
     # ---- configuration and heartbeat --------------------------------------------------------
 
@@ -483,7 +640,7 @@ class Matcher:
             for command in self._config_commands(desired)
         ]
         if done:
-            await asyncio.to_thread(self.writer.commit)
+            await self._commit()
             await self._publish(done, touched)
 
     async def _watch(self) -> None:
@@ -497,6 +654,13 @@ class Matcher:
         status = self._status()
         status["ts"] = protocol.now_ms()
         await asyncio.to_thread(save_heartbeat, self.shard, status)
+
+
+def _cache_books(books: dict) -> None:
+    try:
+        cache.set_many(books, None)
+    except Exception as error:  # noqa: BLE001 - the cache away: rewritten within 5 s
+        log.warning("matcher: the book cache could not be written: %r", error)
 
 
 def _point_to_existing_order(engine, command: dict, events: list[dict]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -31,11 +31,23 @@ def shard_state(shard: str) -> MatcherState:
 
 
 def save_heartbeat(shard: str, status: dict) -> None:
-    """Says the matcher is alive and how far it is, for the health check."""
-    cache.set(status_cache_key(shard), status, timeout=30)
-    MatcherState.objects.filter(shard=shard).update(
-        last_seq=status["last_seq"], heartbeat_at=timezone.now()
-    )
+    """Says the matcher is alive and how far it is, for the health check: in the cache (what
+    the health check reads) and on the shard's row (what it reads once the cache entry is
+    gone). Each is written even if the other cannot be; an error of either is raised after."""
+    errors = []
+    try:
+        cache.set(status_cache_key(shard), status, timeout=30)
+    except Exception as error:  # noqa: BLE001 - raised below, once the row is written too
+        errors.append(error)
+    try:
+        MatcherState.objects.filter(shard=shard).update(
+            last_seq=status["last_seq"], heartbeat_at=timezone.now()
+        )
+    except Exception as error:  # noqa: BLE001
+        errors.append(error)
+        connection.close()  # a broken connection: the next beat connects afresh
+    if errors:
+        raise errors[0]
 
 
 def record_config_results(results: list[tuple[dict, list[dict]]]) -> None:

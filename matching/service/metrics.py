@@ -65,6 +65,14 @@ class MatcherMetrics:
                 registry=registry,
             )
         )
+        self.journal_errors = labelled(
+            Counter(
+                "exchange_journal_write_errors",
+                "Journal commits that failed (a full disk) and were retried",
+                labels,
+                registry=registry,
+            )
+        )
         self.fsync_seconds = labelled(
             Histogram(
                 "exchange_journal_fsync_seconds",
@@ -99,6 +107,15 @@ class MatcherMetrics:
             Gauge(
                 "exchange_persister_lag_seconds",
                 "How long the oldest command not yet in the database has waited",
+                labels,
+                registry=registry,
+            )
+        )
+        self.persister_stuck = labelled(
+            Gauge(
+                "exchange_persister_stuck",
+                "1 while the database refuses a command, however often it is tried: "
+                "persistence stops there (MatcherState.persist_error says which)",
                 labels,
                 registry=registry,
             )
@@ -141,6 +158,7 @@ class MatcherMetrics:
         self.last_seq.set(seq)
         self.persister_lag_commands.set(persister.lag())
         self.persister_lag_seconds.set(persister.lag_seconds())
+        self.persister_stuck.set(1 if persister.stuck else 0)
         if channel_depth is not None:
             self.queue_depth.labels(self.shard, "channel").set(channel_depth)
         self.queue_depth.labels(self.shard, "inbox").set(inbox_depth)

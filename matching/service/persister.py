@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
@@ -124,7 +130,10 @@ def collect_rows(items: list[Item]) -> Rows:
             elif kind == "balance":
                 balances[(str(event["user"]), event["asset"])] = (event, item.seq)
         if item.command.get("op") in TRANSFER_OPS:
-            rows.transfers[str(item.command.get("transfer_id"))] = _transfer_outcome(item)
+            # the first outcome of a transfer id is its outcome: a repeat is refused as a
+            # duplicate_transfer, which must not overwrite an earlier `done`
+            transfer_id = str(item.command.get("transfer_id"))
+            rows.transfers.setdefault(transfer_id, _transfer_outcome(item))
     rows.balances = {key: _balance(event, seq) for key, (event, seq) in balances.items()}
     return rows
 
@@ -307,12 +316,47 @@ def _transfer_outcome(item: Item) -> tuple[str, str, int]:
     return Transfer.Status.REFUSED.value, refusal["reason"] if refusal else "unknown", item.seq
 
 
+# A write that fails this many times in a row for a reason other than a lost connection is
+# split in halves, down to the one command at fault.
+SPLIT_AFTER = 3
+# The one command at fault is tried again this often (an operator may have fixed its cause).
+STUCK_RETRY_SECONDS = 10.0
+# Errors of a database that is unreachable or restarting: the batch is fine, wait and retry.
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """A command the database refuses, however often it is tried: persistence stops there."""
+
+    seq: int
+    error: str
+
+
 class Persister:
-    """A thread that drains a queue of `Item`s into the database, batch by batch. A failed
-    write is retried (with a pause) until it succeeds: events are never dropped."""
+    """A thread that drains a queue of `Item`s into the database, batch by batch.
+
+    Nothing is ever dropped: a write that fails because the database is unreachable is
+    retried with a growing pause (at most 5 s) until it succeeds. A write that fails
+    `SPLIT_AFTER` times in a row for another reason is split in halves until the one command
+    at fault is found; that command is reported (`stuck`, an error in the log and on the
+    shard's MatcherState row, which the admin and the health check show) and tried again
+    every `STUCK_RETRY_SECONDS`, and nothing after it is written meanwhile, so rows are never
+    written out of order.
+
+    The queue is bounded by admission, not by blocking: `busy()` says when the matcher must
+    refuse new orders (`service_busy`), because the database is more than `max_lag_seconds`
+    behind or `max_queue` commands are waiting. Cancels and other commands are still taken;
+    they are few, bounded by the orders that rest."""
 
     def __init__(
-        self, shard_state_id: int, *, max_batch: int = 5000, gather_seconds: float = 0.0
+        self,
+        shard_state_id: int,
+        *,
+        max_batch: int = 5000,
+        gather_seconds: float = 0.0,
+        max_lag_seconds: float = 30.0,
+        max_queue: int = 200_000,
     ) -> None:
         self.shard_state_id = shard_state_id
         self.max_batch = max_batch
@@ -320,15 +364,19 @@ class Persister:
         # meanwhile: under a steady trickle, fewer and larger transactions (each has a fixed
         # cost, in the database and in the matcher's process, whose loop shares the GIL)
         self.gather_seconds = gather_seconds
+        self.max_lag_seconds = max_lag_seconds
+        self.max_queue = max_queue
         self.persisted_seq = 0
         self.queued_seq = 0
         self.failures = 0
+        self.stuck: Stuck | None = None
         # how long each batch's oldest command waited to be written: the lag, over a minute
         self.delays = LatencyWindow()
         self._queued_at: deque[tuple[int, float]] = deque()  # (seq, when put), oldest first
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="persister", daemon=True)
         self._idle = threading.Condition()
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
@@ -349,15 +397,26 @@ class Persister:
         except IndexError:
             return 0.0
 
+    def busy(self) -> bool:
+        """Whether new orders must be refused: the database too far behind, or stuck."""
+        return (
+            self.stuck is not None
+            or self.lag() >= self.max_queue
+            or self.lag_seconds() > self.max_lag_seconds
+        )
+
     def wait_idle(self, timeout: float) -> bool:
         """Waits until everything queued is written; True if it was."""
         with self._idle:
             return self._idle.wait_for(lambda: self.lag() <= 0, timeout)
 
     def stop(self, timeout: float = 30) -> None:
-        """Writes what is queued, then ends the thread."""
+        """Writes what is queued (trying for at most `timeout` seconds: what is left is in
+        the journal, and the next start writes it), then ends the thread."""
         self._queue.put(_STOP)
         self._thread.join(timeout)
+        self._stopping.set()
+        self._thread.join(10)
 
     def _run(self) -> None:
         stopping = False
@@ -380,23 +439,55 @@ class Persister:
                     stopping = True
                     break
                 batch.append(item)
-            self._write(batch)
+            if not self._write(batch):
+                break
         close_old_connections()
 
-    def _write(self, batch: list[Item]) -> None:
-        pause = 0.1
-        while True:
+    def _write(self, batch: list[Item]) -> bool:
+        """Writes `batch`, however long it takes; False if the persister was stopped first."""
+        pause, failures = 0.1, 0
+        while not self._stopping.is_set():
             try:
                 written = write_items(self.shard_state_id, batch)
-            except Exception:  # a database outage: keep the batch and try again
+            except OUTAGE_ERRORS:  # the database is away: keep the batch and try again
                 self.failures += 1
+                log.warning(
+                    "persister: the database is unreachable (seq %s..%s waits)",
+                    batch[0].seq,
+                    batch[-1].seq,
+                    exc_info=True,
+                )
+            except Exception as error:
+                self.failures += 1
+                failures += 1
                 log.exception("persister: writing seq %s..%s failed", batch[0].seq, batch[-1].seq)
-                connection.close()
-                time.sleep(pause)
-                pause = min(pause * 2, 5)
-                continue
-            self._written(written)
-            return
+                if failures >= SPLIT_AFTER and len(batch) > 1:
+                    half = len(batch) // 2
+                    return self._write(batch[:half]) and self._write(batch[half:])
+                if failures >= SPLIT_AFTER:
+                    self._report_stuck(batch[0], error)
+            else:
+                self._written(written)
+                if self.stuck is not None:
+                    log.warning("persister: seq %s is written at last; going on", self.stuck.seq)
+                    self.stuck = None
+                    _record_stuck(self.shard_state_id, None)
+                return True
+            connection.close()
+            self._stopping.wait(STUCK_RETRY_SECONDS if self.stuck else pause)
+            pause = min(pause * 2, 5)
+        return False
+
+    def _report_stuck(self, item: Item, error: Exception) -> None:
+        if self.stuck is None or self.stuck.seq != item.seq:
+            self.stuck = Stuck(item.seq, f"{type(error).__name__}: {error}"[:1000])
+            log.error(
+                "persister: the database refuses seq %s (%s); persistence stops there until "
+                "it is written (the command is in the journal)",
+                item.seq,
+                self.stuck.error,
+            )
+            _record_stuck(self.shard_state_id, self.stuck)
 
     def _written(self, seq: int) -> None:
         queued_at = self._queued_at
@@ -407,3 +498,14 @@ class Persister:
         with self._idle:
             self.persisted_seq = seq
             self._idle.notify_all()
+
+
+def _record_stuck(shard_state_id: int, stuck: Stuck | None) -> None:
+    """Shows (or clears) the command at fault on the shard's row, for the admin."""
+    try:
+        MatcherState.objects.filter(pk=shard_state_id).update(
+            persist_error="" if stuck is None else f"seq {stuck.seq}: {stuck.error}",
+        )
+    except Exception:  # the database refuses this too: the log and the health check say it
+        log.exception("persister: could not record the stuck command")
+        connection.close()

@@ -27,6 +27,11 @@ RECEIVE_BATCH = 500  # the most commands `receive_many` hands the matcher at onc
 REPLY_PREFIX = "reply"  # the channels `call` waits on
 
 
+class TransportUnavailable(Exception):
+    """The transport could not be reached (Redis down or restarting): the message may or may
+    not have been sent."""
+
+
 class Transport(abc.ABC):
     """What the matcher and its callers need of the channel layer, beyond Channels' API."""
 
@@ -37,9 +42,12 @@ class Transport(abc.ABC):
         `timeout` seconds without a reply (a reply that comes later is dropped)."""
 
     @abc.abstractmethod
-    async def receive_many(self, channel: str, count: int = RECEIVE_BATCH) -> list[dict]:
-        """At least one and up to `count` messages of the general channel `channel`, oldest
-        first, waiting as long as it takes for the first."""
+    async def receive_many(
+        self, channel: str, count: int = RECEIVE_BATCH, timeout: float | None = None
+    ) -> list[dict]:
+        """Up to `count` messages of the general channel `channel`, oldest first, waiting up
+        to `timeout` seconds for the first (None: as long as it takes); [] if none came. A
+        message is never lost to the timeout: it stays in the channel."""
 
     @abc.abstractmethod
     async def publish(

@@ -101,9 +101,14 @@ class InMemoryTransport(InMemoryChannelLayer, Transport):
             with self._lock:
                 self._callers.pop(reply_to, None)
 
-    async def receive_many(self, channel: str, count: int = RECEIVE_BATCH) -> list[dict]:
+    async def receive_many(
+        self, channel: str, count: int = RECEIVE_BATCH, timeout: float | None = None
+    ) -> list[dict]:
         self.require_valid_channel_name(channel)
-        return await self._take(channel, count)
+        try:  # a cancelled `_take` takes nothing
+            return await asyncio.wait_for(self._take(channel, count), timeout)
+        except TimeoutError:
+            return []
 
     async def publish(
         self, messages: list[tuple[str, dict]], group_messages: list[tuple[str, dict]]

@@ -38,9 +38,20 @@ from collections import defaultdict
 
 from channels.exceptions import ChannelFull
 from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from matching.service.transport import RECEIVE_BATCH, REPLY_PREFIX, Transport
+from matching.service.transport import (
+    RECEIVE_BATCH,
+    REPLY_PREFIX,
+    Transport,
+    TransportUnavailable,
+)
+
+# Redis unreachable, restarting or gone mid-command (its BusyLoadingError is a
+# ConnectionError): the caller hears TransportUnavailable.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 REPLY_POLL_SECONDS = 1.0  # a reply fetch blocks this long at most, then looks for callers
 
@@ -197,6 +208,8 @@ class RedisTransport(RedisChannelLayer, Transport):
             if fetch is None or fetch.done():
                 self._reply_fetches[loop] = loop.create_task(self._fetch_replies(waiters))
             return await asyncio.wait_for(waiter, timeout)
+        except UNREACHABLE as error:
+            raise TransportUnavailable(str(error)) from error
         finally:
             waiters.pop(reply_to, None)
 
@@ -241,10 +254,15 @@ class RedisTransport(RedisChannelLayer, Transport):
         to its caller (one that gave up is not waiting any more: its reply is dropped)."""
         real = f"{REPLY_PREFIX}.{self.client_prefix}!"
         index, key = self.consistent_hash(real), self.prefix + real
-        while waiters:
-            for data in await self._pop(index, key, RECEIVE_BATCH, REPLY_POLL_SECONDS):
-                channel, message = self._unpack(real, data)
-                self._answer(channel, message)
+        try:
+            while waiters:
+                for data in await self._pop(index, key, RECEIVE_BATCH, REPLY_POLL_SECONDS):
+                    channel, message = self._unpack(real, data)
+                    self._answer(channel, message)
+        except UNREACHABLE as error:  # Redis went away: the callers hear it now, not later
+            for waiter in list(waiters.values()):
+                if not waiter.done():
+                    waiter.set_exception(TransportUnavailable(str(error)))
 
     def _answer(self, channel: str, message: dict) -> None:
         for loop, waiters in list(self._waiters.items()):
@@ -281,16 +299,24 @@ class RedisTransport(RedisChannelLayer, Transport):
         message = self.deserialize(data)
         return message.pop("__asgi_channel__", channel), message
 
-    async def receive_many(self, channel: str, count: int = RECEIVE_BATCH) -> list[dict]:
-        """At least one and up to `count` messages of the general channel `channel`."""
+    async def receive_many(
+        self, channel: str, count: int = RECEIVE_BATCH, timeout: float | None = None
+    ) -> list[dict]:
+        """Up to `count` messages of the general channel `channel`, waiting up to `timeout`
+        seconds for the first (the server's blocking pop waits, so nothing popped is lost)."""
         assert "!" not in channel
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             for _ in range(self.ring_size):
                 index = next(self._receive_index_generator)
-                timeout = self.brpop_timeout if self.ring_size == 1 else 0.05
-                popped = await self._pop(index, self.prefix + channel, count, timeout)
+                wait = self.brpop_timeout if self.ring_size == 1 else 0.05
+                if deadline is not None:
+                    wait = max(0.01, min(wait, deadline - time.monotonic()))
+                popped = await self._pop(index, self.prefix + channel, count, wait)
                 if popped:
                     return [self._unpack(channel, data)[1] for data in popped]
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
 
     async def depth(self, channel: str) -> int:
         """The messages waiting in the general channel `channel`, on every Redis host."""

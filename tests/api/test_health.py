@@ -33,9 +33,22 @@ def private_cache(settings) -> None:
     cache.clear()
 
 
-def beat(shard: str = "", age_ms: int = 0, last_seq: int = 17) -> None:
-    """A heartbeat as the matcher writes it every second."""
-    status = {"kind": "status", "shard": shard, "last_seq": last_seq, "ts": now_ms() - age_ms}
+def beat(shard: str = "", age_ms: int = 0, last_seq: int = 17, **fields) -> None:
+    """A heartbeat as the matcher writes it every second (its loops turning, its journal
+    and persister well, unless `fields` say otherwise)."""
+    status = {
+        "kind": "status",
+        "shard": shard,
+        "last_seq": last_seq,
+        "ts": now_ms() - age_ms,
+        "received_ms_ago": 40,
+        "served_ms_ago": 10,
+        "journal_error": None,
+        "persist_lag_seconds": 0.02,
+        "persist_busy": False,
+        "persist_stuck_seq": None,
+        **fields,
+    }
     cache.set(status_cache_key(shard), status, 30)
 
 
@@ -54,6 +67,32 @@ def test_it_is_ok_when_the_matcher_beats_and_the_services_answer(
     assert body["matcher"]["up"] is True
     assert body["matcher"]["last_seq"] == 17
     assert 300 <= body["matcher"]["lag_ms"] < 5000
+    assert body["down"] == [] and body["matcher"]["down"] == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "part"),
+    [
+        ({"received_ms_ago": 6000}, "matcher"),  # the transport has not answered its reads
+        ({"served_ms_ago": 6000}, "matcher"),  # its serving loop is stuck
+        ({"received_ms_ago": None}, "matcher"),  # a heartbeat that does not say
+        ({"journal_error": "[Errno 28] No space left on device"}, "journal"),
+        ({"persist_busy": True, "persist_lag_seconds": 31.5}, "persister"),
+    ],
+)
+def test_a_fresh_heartbeat_of_a_stuck_matcher_is_degraded_and_names_the_part(
+    client: Client, private_cache, fields: dict, part: str
+) -> None:
+    beat(**fields)
+
+    response = client.get("/api/v1/health")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["down"] == [part]
+    assert body["matcher"]["up"] is False
+    assert body["matcher"]["shards"][0]["down"] == [part]
 
 
 def test_without_a_heartbeat_the_matcher_is_down_and_health_degraded(
@@ -64,14 +103,12 @@ def test_without_a_heartbeat_the_matcher_is_down_and_health_degraded(
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "degraded"
-    assert body["matcher"] == {
-        "up": False,
-        "last_seq": 0,
-        "lag_ms": -1,
-        "shards": [{"shard": "", "up": False, "last_seq": 0, "lag_ms": -1}],
-    }
+    down = {"up": False, "last_seq": 0, "lag_ms": -1, "down": ["matcher"],
+            "persist_lag_seconds": 0.0}  # fmt: skip
+    assert body["matcher"] == {**down, "shards": [{"shard": "", **down}]}
     assert body["database"] is True
     assert body["channel_layer"] is True
+    assert body["down"] == ["matcher"]
 
 
 def test_a_heartbeat_older_than_5_seconds_is_a_matcher_down(client: Client, private_cache) -> None:
@@ -128,6 +165,7 @@ def test_an_unreachable_channel_layer_is_degraded(client: Client, private_cache,
     assert response.status_code == 503
     assert response.json()["channel_layer"] is False
     assert response.json()["matcher"]["up"] is True
+    assert response.json()["down"] == ["channel_layer"]
 
 
 def test_a_failing_database_is_degraded_not_an_error(
@@ -144,6 +182,7 @@ def test_a_failing_database_is_degraded_not_an_error(
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"
     assert response.json()["database"] is False
+    assert response.json()["down"] == ["database"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,3 +199,4 @@ def test_it_is_ok_with_a_running_matcher(client: Client, matcher) -> None:
     assert body["matcher"]["up"] is True
     assert body["matcher"]["lag_ms"] < 5000
     assert body["matcher"]["last_seq"] >= 1  # the market's configuration is journaled
+    assert body["down"] == []

@@ -21,8 +21,10 @@ from matching.replay import book_bytes
 from matching.snapshots import (
     SnapshotInvalid,
     SnapshotPolicy,
+    prune_snapshots,
     read_snapshot,
     snapshot_files,
+    snapshot_seq,
     write_snapshot,
 )
 
@@ -244,6 +246,22 @@ def test_only_the_newest_five_snapshots_are_kept(tmp_path):
     assert [p.name for p in snapshot_files(tmp_path)] == [
         f"snapshot-{seq:020d}.json" for seq in (8, 7, 6, 5, 4)
     ]
+
+
+def test_the_newest_snapshot_at_or_before_a_seq_is_kept_besides_the_newest_five(tmp_path):
+    """While the database is behind (persisted_seq 2), recovery replays from a snapshot at or
+    before it: that one outlives the newest five."""
+    engine = Engine()
+    for cmd in SETUP[:9]:
+        engine.process(cmd)
+        write_snapshot(tmp_path, engine, keep_at_or_before=2)
+    assert [p.name for p in snapshot_files(tmp_path)] == [
+        f"snapshot-{seq:020d}.json" for seq in (9, 8, 7, 6, 5, 2)
+    ]
+    prune_snapshots(tmp_path, keep=5, keep_at_or_before=7)
+    assert [snapshot_seq(p) for p in snapshot_files(tmp_path)] == [9, 8, 7, 6, 5]
+    prune_snapshots(tmp_path, keep=1, keep_at_or_before=0)  # none at or before: newest only
+    assert [snapshot_seq(p) for p in snapshot_files(tmp_path)] == [9]
 
 
 def test_newest_means_highest_seq_not_latest_written(tmp_path):

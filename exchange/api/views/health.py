@@ -1,8 +1,12 @@
 """`GET /api/v1/health`: ok only when an order could be placed right now.
 
-That takes a matcher that beat recently for every shard that runs markets (and the default
-one), the database and the channel layer. Each check swallows its own failure: the answer is
-`200 ok` or `503 degraded`, never another 5xx.
+That takes, for every shard that runs markets (and the default one), a matcher that beat
+recently, whose receive loop heard from the transport and whose serving loop finished a
+batch within the last seconds, whose journal is written and whose persister is neither too
+far behind nor stuck; and the database and the channel layer answering. Each part that is
+down is named in `down` (`matcher`, `journal`, `persister`, `database`, `channel_layer`).
+Each check swallows its own failure: the answer is `200 ok` or `503 degraded`, never another
+5xx.
 """
 
 from __future__ import annotations
@@ -29,14 +33,26 @@ from matching.service.transport import get_transport
 
 log = logging.getLogger(__name__)
 
-# The matcher writes its status every second: three missed beats and it counts as down.
+# The matcher writes its status every second: three missed beats and it counts as down; so
+# does a matcher whose loops have not turned for as long (the transport or the disk stuck).
 HEARTBEAT_MAX_AGE_MS = 5000
+LIVENESS_MAX_MS = 5000
+PARTS = ("matcher", "journal", "persister", "database", "channel_layer")
 LAYER_TIMEOUT_S = 1.0
 
 SHARD_FIELDS = {
     "up": serializers.BooleanField(),
     "last_seq": serializers.IntegerField(help_text="The last journaled engine seq; 0: unknown."),
     "lag_ms": serializers.IntegerField(help_text="Age of the last heartbeat in ms; -1: never."),
+    "down": serializers.ListField(
+        child=serializers.ChoiceField(PARTS[:3]),
+        help_text="What of this matcher stops orders: `matcher` (no heartbeat, or its loops "
+        "have stopped turning), `journal` (it cannot be written: a full disk), `persister` "
+        "(the database too far behind, or refusing a command).",
+    ),
+    "persist_lag_seconds": serializers.FloatField(
+        help_text="How long the oldest event not yet in the database has waited."
+    ),
 }
 HEALTH = inline_serializer(
     "Health",
@@ -53,6 +69,9 @@ HEALTH = inline_serializer(
         ),
         "database": serializers.BooleanField(),
         "channel_layer": serializers.BooleanField(),
+        "down": serializers.ListField(
+            child=serializers.ChoiceField(PARTS), help_text="The parts that are down."
+        ),
     },
 )
 
@@ -66,18 +85,41 @@ def _shard_health(shard: str, now: int) -> dict:
         return _last_known(shard, now)
     lag = max(0, now - beat["ts"])
     last_seq = beat.get("last_seq")
+    down = []
+    if lag > HEARTBEAT_MAX_AGE_MS or any(
+        _number(beat.get(loop), LIVENESS_MAX_MS + 1) > LIVENESS_MAX_MS
+        for loop in ("received_ms_ago", "served_ms_ago")
+    ):
+        down.append("matcher")
+    if beat.get("journal_error"):
+        down.append("journal")
+    if beat.get("persist_busy"):
+        down.append("persister")
     return {
         "shard": shard,
-        "up": lag <= HEARTBEAT_MAX_AGE_MS,
+        "up": not down,
         "last_seq": last_seq if isinstance(last_seq, int) else 0,
         "lag_ms": lag,
+        "down": down,
+        "persist_lag_seconds": _number(beat.get("persist_lag_seconds"), 0.0),
     }
+
+
+def _number(value: object, default: float) -> float:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
 
 def _last_known(shard: str, now: int) -> dict:
     """A matcher gone longer than its cache entry lives: the database still knows when it
     last beat, which tells an operator how long it has been down."""
-    down = {"shard": shard, "up": False, "last_seq": 0, "lag_ms": -1}
+    down = {
+        "shard": shard,
+        "up": False,
+        "last_seq": 0,
+        "lag_ms": -1,
+        "down": ["matcher"],
+        "persist_lag_seconds": 0.0,
+    }
     try:
         state = MatcherState.objects.filter(shard=shard).first()
     except Exception:
@@ -97,6 +139,8 @@ def matcher_health() -> dict:
         "up": all(shard["up"] for shard in shards),
         "last_seq": default["last_seq"],
         "lag_ms": -1 if any(s["lag_ms"] < 0 for s in shards) else max(s["lag_ms"] for s in shards),
+        "down": [part for part in PARTS[:3] if any(part in s["down"] for s in shards)],
+        "persist_lag_seconds": max(s["persist_lag_seconds"] for s in shards),
         "shards": shards,
     }
 
@@ -138,11 +182,14 @@ class HealthView(APIView):
     def get(self, request: Request) -> Response:
         matcher = matcher_health()
         database, layer = database_up(), channel_layer_up()
-        ok = matcher["up"] and database and layer
+        down = [*matcher["down"]]
+        down += [name for name, up in (("database", database), ("channel_layer", layer)) if not up]
+        ok = not down
         body = {
             "status": "ok" if ok else "degraded",
             "matcher": matcher,
             "database": database,
             "channel_layer": layer,
+            "down": down,
         }
         return Response(body, status=200 if ok else 503)

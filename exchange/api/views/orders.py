@@ -62,6 +62,12 @@ class OrdersView(OrderPipelineView):
             OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "closed", "all"]),
             OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000, default 100"),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="`next` of the last page"),
+            OpenApiParameter(
+                "client_order_id",
+                OpenApiTypes.STR,
+                description="only the order placed with this client_order_id (a list of one, "
+                "or empty): how to learn whether an order answered 503 was placed",
+            ),
         ],
         responses={200: OrderPageSerializer, **error_responses(400, 401, 429)},
     )
@@ -77,6 +83,7 @@ class OrdersView(OrderPipelineView):
             status=params.get("status", "all"),
             limit=parse_limit(params.get("limit")),
             cursor=params.get("cursor"),
+            client_order_id=params.get("client_order_id"),
         )
         return Response(page)
 

@@ -44,6 +44,9 @@ def new_matcher(shard: str) -> Matcher:
             2 * settings.EXCHANGE_MATCHER_TIMEOUT_MS / 1000,
         ),
         persist_gather_seconds=settings.EXCHANGE_PERSIST_GATHER_MS / 1000,
+        persist_max_lag_seconds=settings.EXCHANGE_PERSIST_MAX_LAG_SECONDS,
+        persist_max_queue=settings.EXCHANGE_PERSIST_MAX_QUEUE,
+        journal_archive_dir=settings.EXCHANGE_JOURNAL_ARCHIVE_DIR or None,
     )
 
 
