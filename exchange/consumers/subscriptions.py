@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from exchange.selectors.candles import INTERVALS_MS
-from matching.service.protocol import book_group, trades_group, user_group
+from matching.service.protocol import book_group, now_ms, trades_group, user_group
 
 from .book import BookStream
 from .market_feeds import MIN_INTERVAL_SECONDS, CandleStream, FeedStream, TickerStream
@@ -18,6 +18,13 @@ from .messages import Subscription
 from .outbox import Outbox
 
 GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets a group's members after a day
+GENERATION_CHECK_SECONDS = 1.0  # a layer that restarted (lost the groups) is noticed this soon
+# channels whose messages a restarted layer may have lost, with no snapshot to send again
+GAP_CHANNELS = frozenset(("trades", "orders", "balances"))
+GAP_MESSAGE = (
+    "The message layer restarted: messages of this channel may have been missed. The "
+    "subscription stays; read the current state over REST."
+)
 
 
 def groups_of(subscription: Subscription, user_id: int | None) -> list[str]:
@@ -113,11 +120,45 @@ class Subscriptions:
             await self._layer.group_discard(group, self._channel_name)
 
     async def keep_groups(self) -> None:
-        """Joins the groups again now and then: a Redis layer drops members after a day."""
+        """Joins the groups again now and then (a Redis layer drops members after a day),
+        and as soon as the layer is back after a restart that lost them: then each book
+        sends a fresh snapshot and each feed with nothing to send again a `gap` notice."""
+        generation = await self._generation()
+        refreshed = time.monotonic()
         while True:
-            await asyncio.sleep(GROUP_REFRESH_SECONDS)
-            for group in list(self._joined):
-                await self._layer.group_add(group, self._channel_name)
+            await asyncio.sleep(GENERATION_CHECK_SECONDS)
+            current = await self._generation()
+            if current is None:
+                continue  # the layer is away: asked again in a second
+            restarted = generation is not None and current != generation
+            if restarted or time.monotonic() - refreshed >= GROUP_REFRESH_SECONDS:
+                try:
+                    for group in list(self._joined):
+                        await self._layer.group_add(group, self._channel_name)
+                except Exception:  # noqa: BLE001 - away again: the next turn retries
+                    continue
+                refreshed = time.monotonic()
+            if restarted:
+                self._after_gap()
+            generation = current
+
+    async def _generation(self) -> str | None:
+        try:
+            return await self._layer.generation()
+        except Exception:  # noqa: BLE001 - the layer is away
+            return None
+
+    def _after_gap(self) -> None:
+        """What each subscription needs after messages may have been lost."""
+        notices = []
+        for subscription, stream in self._streams.items():
+            if isinstance(stream, BookStream):
+                stream.start()
+            elif subscription.channel in GAP_CHANNELS:
+                notices.append({"type": "gap", **subscription.describe(), "ts": now_ms(),
+                                "message": GAP_MESSAGE})  # fmt: skip
+        if notices:
+            self._outbox.put_many(notices)
 
     def _new_stream(self, subscription: Subscription) -> BookStream | FeedStream | None:
         if subscription.channel == "book":

@@ -7,7 +7,8 @@ the matcher and its callers need, defined once here:
 - `receive_many`: the matcher takes a batch of commands off its channel;
 - `publish`: the matcher sends a batch's replies and group messages (feeds) together;
 - `depth`: how many commands wait in the matcher's channel (a metrics gauge);
-- `ping`: whether the transport answers (`GET /api/v1/health`).
+- `ping`: whether the transport answers (`GET /api/v1/health`);
+- `generation`: what changes when the transport restarted and lost its groups.
 
 Two implementations, chosen by the setting's BACKEND as Django chooses a cache backend:
 `transport_redis.RedisTransport` (production: daphne replicas and matchers in processes of
@@ -64,6 +65,13 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def ping(self) -> None:
         """Returns once the transport answers; raises if it cannot be reached."""
+
+    @abc.abstractmethod
+    async def generation(self) -> str:
+        """A token that changes whenever the transport lost what it held (a Redis server
+        restarted: its groups' members, the messages in flight); raises if it cannot be
+        reached. The socket consumers compare it to re-join their groups (exchange/
+        consumers/subscriptions.py)."""
 
 
 def get_transport(alias: str = DEFAULT_CHANNEL_LAYER) -> Transport:

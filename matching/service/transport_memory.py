@@ -129,6 +129,10 @@ class InMemoryTransport(InMemoryChannelLayer, Transport):
     async def ping(self) -> None:
         """The layer is this process's memory: it always answers."""
 
+    async def generation(self) -> str:
+        """This process's memory is never lost while the process lives."""
+        return "memory"
+
     # ---- inside the lock --------------------------------------------------------------------
 
     def _deliver(self, channel: str, data: bytes, capacity: int | None) -> bool:

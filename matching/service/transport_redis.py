@@ -54,6 +54,7 @@ from matching.service.transport import (
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 REPLY_POLL_SECONDS = 1.0  # a reply fetch blocks this long at most, then looks for callers
+GENERATION_SECONDS = 1.0  # the hosts' run ids are asked at most this often (`generation`)
 
 # KEYS: n channel keys (a key may repeat); ARGV: n messages, n capacities, n scores,
 # expired-before, expiry seconds. Returns, for each message, 1 if it was added and 0 if its
@@ -88,6 +89,7 @@ class RedisTransport(RedisChannelLayer, Transport):
         self._waiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._reply_fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._generation = (float("-inf"), "")  # (when asked, the hosts' run ids)
 
     async def new_channel(self, prefix: str = "specific") -> str:
         """A channel of this process: its random client prefix and a counter (the stock
@@ -327,6 +329,18 @@ class RedisTransport(RedisChannelLayer, Transport):
         """Returns once every Redis host answered PING."""
         for index in range(self.ring_size):
             await self.connection(index).ping()
+
+    async def generation(self) -> str:
+        """The run ids of the Redis hosts (a server's changes at each start), asked at most
+        every GENERATION_SECONDS however many connections ask."""
+        now = time.monotonic()
+        if now - self._generation[0] >= GENERATION_SECONDS:
+            ids = []
+            for index in range(self.ring_size):
+                info = await self.connection(index).info("server")
+                ids.append(str(info.get("run_id", "")))
+            self._generation = (now, ",".join(ids))
+        return self._generation[1]
 
     async def receive(self, channel: str) -> dict:
         """The next message of `channel`. A process-specific channel's messages come from

@@ -20,11 +20,20 @@ from exchange.errors import (
     OrderNotFound,
     OrderNotOpen,
     OrderRejected,
+    ServiceBusy,
     UnknownSymbol,
 )
 from matching.service.client import MatcherUnavailable
 
-MATCHER_SILENT = "The matching engine did not answer in time; nothing is known to have happened."
+MATCHER_SILENT = (
+    "The matching engine did not answer in time: the outcome is unknown, and the order may "
+    "have been placed. Look it up with GET /api/v1/orders?client_order_id=<your id> before "
+    "sending it again (with the same client_order_id, a repeat is refused 409)."
+)
+BUSY = (
+    "The exchange takes no new orders for a moment while its database catches up; nothing "
+    "was placed. Cancels are still taken. Retry later."
+)
 
 CASES = [
     (
@@ -105,7 +114,10 @@ CASES = [
         503,
         {"code": "matcher_unavailable", "message": MATCHER_SILENT, "field": None},
     ),
+    (ServiceBusy(), 503, {"code": "service_busy", "message": BUSY, "field": None}),
 ]
+# a 503 says when to try again
+HEADERS = {"matcher_unavailable": {"Retry-After": "1"}, "service_busy": {"Retry-After": "5"}}
 
 
 @pytest.mark.parametrize(
@@ -114,7 +126,8 @@ CASES = [
 def test_each_domain_error_has_its_status_and_envelope(error, status, body) -> None:
     mapped = as_api_error(error)
 
-    assert (mapped.status, mapped.body(), mapped.headers) == (status, {"error": body}, {})
+    headers = HEADERS.get(body["code"], {})
+    assert (mapped.status, mapped.body(), mapped.headers) == (status, {"error": body}, headers)
 
 
 @pytest.mark.parametrize(("error", "status", "body"), CASES[:3])
@@ -130,8 +143,8 @@ def test_domain_errors_carry_no_http_status() -> None:
 
 
 def test_every_domain_error_is_an_exchange_error() -> None:
-    for error, _, _ in CASES[:-1]:
-        assert isinstance(error, ExchangeError)
+    for error, _, _ in CASES:
+        assert isinstance(error, ExchangeError) or isinstance(error, MatcherUnavailable)
     assert isinstance(DuplicateClientOrderId(1), OrderRejected)  # a rejection, with its own 409
     assert isinstance(MarketChangeRefused("No."), ExchangeError)
 

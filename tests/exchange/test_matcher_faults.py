@@ -14,7 +14,6 @@ from django.core.cache import cache
 from matching.service import client
 from matching.service.matcher_db import status_cache_key
 from matching.service.transport import get_transport
-from tests.exchange.matcher_helpers import market, traders  # noqa: F401 - fixtures
 from tests.exchange.matcher_thread import MatcherThread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,9 +54,7 @@ def test_a_transport_error_in_the_receive_loop_is_survived(tmp_path, market, mon
         running.stop()
 
 
-def test_a_journal_that_cannot_be_written_stalls_answers_until_it_can(
-    tmp_path, market, traders
-):
+def test_a_journal_that_cannot_be_written_stalls_answers_until_it_can(tmp_path, market, traders):
     running = MatcherThread(tmp_path / "data")
     try:
         writer = running.matcher.writer
