@@ -4,6 +4,7 @@ resolve. Balances change only through the matcher, so nothing here edits one dir
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -80,12 +81,20 @@ class TransferForm(forms.ModelForm):
 
     amount = forms.CharField(max_length=64)
     transfer_id = forms.CharField(
-        max_length=64, required=False, help_text="Left blank, a new id is generated."
+        max_length=64,
+        required=False,
+        help_text="Made when this page was shown, so sending the form twice (a double click, "
+        "a reload) asks for one transfer. Left blank, a new id is generated.",
     )
 
     class Meta:
         model = Transfer
         fields = ["user", "kind", "asset"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # the page shown: its id travels with the form it sends
+            self.fields["transfer_id"].initial = uuid.uuid4().hex
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -93,8 +102,11 @@ class TransferForm(forms.ModelForm):
             return data
         transfer_id = data.get("transfer_id") or None
         if transfer_id and Transfer.objects.filter(transfer_id=transfer_id).exists():
-            # transfer_request would hand back the old one: an id means one transfer
-            raise forms.ValidationError(f"A transfer with id {transfer_id!r} exists already.")
+            # the same form sent again, or an id used before: one id means one transfer
+            raise forms.ValidationError(
+                f"A transfer with id {transfer_id!r} was asked for already; nothing more was "
+                "done. Its status in the list of transfers shows the outcome."
+            )
         try:
             # recorded here, the last step of validation, so its TransferError is a form error
             self.transfer = transfer_request(
@@ -107,6 +119,10 @@ class TransferForm(forms.ModelForm):
         except TransferError as error:
             raise forms.ValidationError(str(error)) from None
         return data
+
+    def validate_unique(self) -> None:
+        """Nothing to check: `clean` refused an id used before, and the transfer it then
+        recorded holds this id (the model's own check would call it a duplicate of itself)."""
 
 
 @admin.register(Transfer)

@@ -4,6 +4,8 @@ form error; a transfer once asked for is not edited."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -47,8 +49,9 @@ def test_a_credit_is_recorded_pending_with_a_generated_id(admin_client, trader) 
 
 
 def test_a_debit_keeps_the_id_given(admin_client, trader) -> None:
-    ask(admin_client, trader, kind="debit", transfer_id="refund-42")
+    response = ask(admin_client, trader, kind="debit", transfer_id="refund-42")
 
+    assert response.status_code == 302  # recorded, and no error shown beside it
     assert Transfer.objects.get().transfer_id == "refund-42"
 
 
@@ -73,8 +76,22 @@ def test_an_id_already_used_is_refused(admin_client, trader) -> None:
 
     response = ask(admin_client, trader, transfer_id="t1", amount="5")
 
-    assert "exists already" in response.content.decode()
+    assert "was asked for already" in response.content.decode()
     assert Transfer.objects.get().amount == 100.5
+
+
+def test_the_page_s_own_id_makes_a_double_submit_one_transfer(admin_client, trader) -> None:
+    page = admin_client.get("/admin/accounts/transfer/add/").content.decode()
+    shown_id = re.search(r'name="transfer_id" value="([0-9a-f]{32})"', page).group(1)
+    other_page = admin_client.get("/admin/accounts/transfer/add/").content.decode()
+    assert shown_id not in other_page  # each page its own
+
+    first = ask(admin_client, trader, transfer_id=shown_id)
+    again = ask(admin_client, trader, transfer_id=shown_id)  # the same form sent twice
+
+    assert first.status_code == 302
+    assert again.status_code == 200 and "was asked for already" in again.content.decode()
+    assert list(Transfer.objects.values_list("transfer_id", flat=True)) == [shown_id]
 
 
 def test_the_list_shows_status_and_reason(admin_client, trader) -> None:
