@@ -173,3 +173,65 @@ def test_the_socket_resubscribes_and_reconnects_with_its_subscriptions(page) -> 
     ]
     assert sent["statuses"] == ["connecting", "live", "reconnecting", "reconnecting", "live"]
     assert sent["reconnected"] == 1
+
+
+def test_an_order_whose_outcome_is_unknown_is_sent_again_with_the_same_client_order_id(
+    page,
+) -> None:
+    """503 matcher_unavailable, then 409 on the repeat: the first attempt placed it, and that
+    order (read by its id) is the answer; both attempts carried one client_order_id."""
+    posted: list[dict] = []
+
+    def orders(route) -> None:
+        request = route.request
+        if request.method == "POST":
+            posted.append(request.post_data_json)
+            if len(posted) == 1:
+                error = {"code": "matcher_unavailable", "message": "unknown", "field": None}
+                route.fulfill(status=503, json={"error": error})
+            else:
+                error = {"code": "duplicate_client_order_id", "message": "exists",
+                         "field": "client_order_id", "order_id": 77}  # fmt: skip
+                route.fulfill(status=409, json={"error": error})
+        else:
+            route.fulfill(json={"order_id": 77, "status": "new", "path": request.url})
+
+    page.route(f"{ORIGIN}/api/v1/orders**", orders)
+    try:
+        answer = run(
+            page,
+            "place.js",
+            """return await m.placeOrder({symbol: "BTC-USDT", side: "buy", type: "limit",
+                                          price: "1", quantity: "1"}, {pauseMs: 10});""",
+        )
+    finally:
+        page.unroute(f"{ORIGIN}/api/v1/orders**", orders)
+
+    assert answer["order_id"] == 77 and answer["path"].endswith("/api/v1/orders/77")
+    assert len(posted) == 2 and posted[0] == posted[1]
+    assert posted[0]["client_order_id"].startswith("web-")
+
+
+def test_a_refusal_is_not_sent_again(page) -> None:
+    posted: list[dict] = []
+
+    def orders(route) -> None:
+        posted.append(route.request.post_data_json)
+        error = {"code": "tick_size", "message": "off the tick", "field": "price"}
+        route.fulfill(status=400, json={"error": error})
+
+    page.route(f"{ORIGIN}/api/v1/orders**", orders)
+    try:
+        code = run(
+            page,
+            "place.js",
+            """try { await m.placeOrder({symbol: "BTC-USDT", side: "buy", type: "limit",
+                                         price: "1.001", quantity: "1", client_order_id: "mine"},
+                                        {pauseMs: 10}); }
+               catch (error) { return error.code; }""",
+        )
+    finally:
+        page.unroute(f"{ORIGIN}/api/v1/orders**", orders)
+
+    assert code == "tick_size"
+    assert [body["client_order_id"] for body in posted] == ["mine"]

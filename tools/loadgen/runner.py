@@ -26,7 +26,7 @@ from tools.loadgen import progress
 from tools.loadgen.rest import RestApi
 from tools.loadgen.rss import rss_all
 from tools.loadgen.signing import Signer
-from tools.loadgen.stats import CANCEL, CONNECTION_ERROR, PLACE, Answer, Recorder
+from tools.loadgen.stats import CANCEL, CONNECTION_ERROR, PLACE, TIMEOUT, Answer, Recorder
 from tools.loadgen.verify import OPEN_STATUSES, Journal, verify
 from tools.loadgen.workload import Market, Workload, client_order_prefix, new_run_id
 from tools.loadgen.ws import WsTrader, ws_url
@@ -34,6 +34,12 @@ from tools.loadgen.ws import WsTrader, ws_url
 DEFAULT_MID = Decimal(50000)
 BACKOFF = 0.05  # seconds a closed-loop client pauses after a 429 or a connection error
 MAX_IN_FLIGHT = 256  # per open-loop client; beyond it orders are skipped (and counted)
+# An order whose outcome is unknown (503 matcher_unavailable, or no answer) is sent again,
+# with the same client_order_id, this many times at most, RETRY_PAUSE seconds apart; a 409
+# duplicate_client_order_id then means an earlier attempt placed it.
+RETRIES = 3
+RETRY_PAUSE = 0.5
+UNKNOWN_OUTCOMES = frozenset(("matcher_unavailable", TIMEOUT, CONNECTION_ERROR))
 
 
 class StartFailed(RuntimeError):
@@ -85,6 +91,17 @@ class Client:
         self.journal.placing(client_order_id)
         answer = await self.trader.place(order)
         self.recorder.record(PLACE, answer)
+        retries = 0
+        while answer.code in UNKNOWN_OUTCOMES and retries < RETRIES:
+            if time.perf_counter() + RETRY_PAUSE >= deadline:
+                break
+            retries += 1
+            await asyncio.sleep(RETRY_PAUSE)
+            answer = await self.trader.place(order)
+            self.recorder.record(PLACE, answer)
+            if answer.code == "duplicate_client_order_id":
+                self.journal.placed_earlier(client_order_id, answer.body["error"].get("order_id"))
+                return answer
         self.journal.placed(client_order_id, answer)
         if answer.status != 201 or not isinstance(answer.body, dict):
             return answer

@@ -49,7 +49,8 @@ class Journal:
 
     prefix: str
     sent: set[str] = field(default_factory=set)
-    acked: dict[str, tuple[int, str]] = field(default_factory=dict)  # cid -> (id, status)
+    # client_order_id -> (order id, status answered; None: placed by an earlier attempt)
+    acked: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
     unacknowledged: set[str] = field(default_factory=set)
     rejected: set[str] = field(default_factory=set)
     cancelled: set[int] = field(default_factory=set)
@@ -65,6 +66,11 @@ class Journal:
             self.unacknowledged.add(client_order_id)
         else:
             self.rejected.add(client_order_id)
+
+    def placed_earlier(self, client_order_id: str, order_id: int | None) -> None:
+        """A repeat of an order whose outcome was unknown met 409: an attempt placed it
+        (its status now is not known here)."""
+        self.acked[client_order_id] = (order_id, None)
 
     def cancel_answered(self, order_id: int, answer: Answer) -> None:
         if answer.status == 200:

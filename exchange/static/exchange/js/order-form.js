@@ -1,10 +1,11 @@
 // The order form: every order type, the market's tick and lot on the inputs, errors shown
 // next to the field they concern (the form's own checks and the API's `field`).
 
-import { ApiError, post } from "./api.js";
+import { ApiError } from "./api.js";
 import { add, cut, divFloor, floorToStep, group, mul, placesOf, trim } from "./decimal.js";
 import { $, $$, el, toast, words } from "./dom.js";
 import { TIF_LABELS, formField, orderBody, tifsFor, validate, visibleFields } from "./order-rules.js";
+import { placeOrder } from "./place.js";
 
 export class OrderForm {
   constructor(form, { balances, priceHint, onPlaced }) {
@@ -199,7 +200,7 @@ export class OrderForm {
     const button = $("#f-submit", this.form);
     button.disabled = true;
     try {
-      const order = await post("/orders", orderBody(values, this.market));
+      const order = await placeOrder(orderBody(values, this.market));
       const what = `${words(order.side)} ${order.quantity} ${this.market.base}`;
       toast(`${what}${order.price ? ` @ ${group(order.price)}` : ""}: ${words(order.status).toLowerCase()}`, "success");
       this.input("client_order_id").value = "";
