@@ -36,9 +36,9 @@ from __future__ import annotations
 import io
 
 from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from django import db
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
-from django.db import DatabaseError
 from django.urls import set_urlconf
 from django.utils.log import log_response
 from rest_framework.renderers import JSONRenderer
@@ -194,6 +194,6 @@ async def _request(scope: dict, body: bytes) -> ASGIRequest | None:
     try:
         request = ASGIRequest(scope, io.BytesIO(body))
         await read_key_ahead(request)
-    except (UnicodeDecodeError, DatabaseError):
+    except (UnicodeDecodeError, db.Error):  # Django's path answers (a 503 if it is down)
         return None
     return request

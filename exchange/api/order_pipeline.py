@@ -69,7 +69,7 @@ class KeyAhead:
 
 async def read_key_ahead(request: HttpRequest) -> None:
     """Reads the key of the signed `request` (X-API-KEY) for its authentication. Raises
-    DatabaseError if the database cannot say."""
+    django.db.Error if the database cannot say."""
     key = request.META.get(KEY_HEADER, "")
     found = key and (cached_key(key) or await db_read(active_key, key))
     setattr(request, _KEY_AHEAD, KeyAhead(key, found or None))
