@@ -92,6 +92,8 @@ async def _repeat(name: str, seconds: float, shards: list[str]) -> None:
                 await client.call(command, shard=shard, timeout_ms=int(seconds * 1000) or 1000)
             except client.MatcherUnavailable:
                 log.warning("%s: the matcher %r did not answer", name, shard)
+            except Exception:  # one failed send must not end the schedule
+                log.exception("%s: sending to the matcher %r failed", name, shard)
 
 
 async def _repeat_job(name: str, seconds: float) -> None:
