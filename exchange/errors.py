@@ -13,7 +13,10 @@ from matching.service.reasons import reason_of
 
 
 class ExchangeError(Exception):
-    """A request the exchange turns down, and why."""
+    """A request the exchange turns down, and why (and, for a refusal that passes, in how
+    many seconds to try again: `retry_after`)."""
+
+    retry_after: int | None = None
 
     def __init__(
         self, code: str, message: str, *, field: str | None = None, extra: dict | None = None
@@ -51,6 +54,21 @@ class ServiceBusy(ExchangeError):
             "service_busy",
             "The exchange takes no new orders for a moment while its database catches up; "
             "nothing was placed. Cancels are still taken. Retry later.",
+        )
+
+
+class ReadBehind(ExchangeError):
+    """The database is too far behind the matcher to show the user's latest acknowledged
+    command within the read's wait (exchange/services/read_fence.py): no read answers with
+    an older state than the user was told of."""
+
+    retry_after = 1  # seconds
+
+    def __init__(self) -> None:
+        super().__init__(
+            "service_busy",
+            "The database is behind the matching engine and does not yet show your latest "
+            "changes; retry in a moment.",
         )
 
 

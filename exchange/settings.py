@@ -49,6 +49,9 @@ EXCHANGE_PERSIST_MAX_LAG_SECONDS = env_int("EXCHANGE_PERSIST_MAX_LAG_SECONDS", 3
 EXCHANGE_PERSIST_MAX_QUEUE = env_int("EXCHANGE_PERSIST_MAX_QUEUE", 200_000)
 # Journal segments no longer needed for recovery are moved here instead of deleted, if set
 EXCHANGE_JOURNAL_ARCHIVE_DIR = env_str("EXCHANGE_JOURNAL_ARCHIVE_DIR", "")
+# A user's read waits at most this long for the database to show their acknowledged commands
+# (exchange/services/read_fence.py), then answers 503 service_busy
+EXCHANGE_READ_WAIT_MS = env_int("EXCHANGE_READ_WAIT_MS", 2000)
 # How long a caller waits for the matcher's answer before giving up (503); the command
 # carries this deadline and the matcher drops it unexecuted once it has passed.
 EXCHANGE_MATCHER_TIMEOUT_MS = env_int("EXCHANGE_MATCHER_TIMEOUT_MS", 5000)

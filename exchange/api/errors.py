@@ -24,6 +24,7 @@ from exchange.errors import (
     ExchangeError,
     MarketNotFound,
     OrderNotFound,
+    ReadBehind,
     ServiceBusy,
 )
 from matching.service.client import MatcherUnavailable
@@ -98,6 +99,7 @@ DOMAIN_STATUSES: dict[type[ExchangeError], int] = {
     MarketNotFound: 404,
     DuplicateClientOrderId: 409,
     ServiceBusy: 503,
+    ReadBehind: 503,
     ExchangeError: 400,
 }
 
@@ -113,7 +115,8 @@ UNAVAILABLE = (
 
 def _from_domain(error: ExchangeError) -> ApiError:
     status = next(DOMAIN_STATUSES[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUSES)
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceBusy) else None
+    retry_after = error.retry_after  # the 503s say when to come back
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
     return ApiError(
         error.code, error.message, field=error.field, status=status, extra=error.extra,
         headers=headers,

@@ -19,7 +19,8 @@ from django.core.cache.backends.redis import RedisCache
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _client(cache: RedisCache) -> aioredis.Redis:
+def redis_client(cache: RedisCache) -> aioredis.Redis:
+    """This event loop's asyncio client of the Redis server behind `cache`."""
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
@@ -33,7 +34,7 @@ async def cache_get(key: str) -> object | None:
     cache = caches["default"]
     if not isinstance(cache, RedisCache) or len(cache._servers) != 1:
         return await cache.aget(key)
-    raw = await _client(cache).get(cache.make_and_validate_key(key))
+    raw = await redis_client(cache).get(cache.make_and_validate_key(key))
     return None if raw is None else cache._cache._serializer.loads(raw)
 
 
@@ -58,7 +59,7 @@ _queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> sets
 
 
 def _write_queued(loop: asyncio.AbstractEventLoop, cache: RedisCache) -> None:
-    loop.create_task(_write(_client(cache), _queued.pop(loop, [])))
+    loop.create_task(_write(redis_client(cache), _queued.pop(loop, [])))
 
 
 async def _write(client: aioredis.Redis, entries: list) -> None:

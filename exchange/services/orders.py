@@ -27,6 +27,7 @@ from exchange.models.market import canonical_symbol
 from exchange.models.matcher_state import ID_SPACE
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import arecent, order_get, order_status, order_with_client_id
+from exchange.services.read_fence import fence_raise
 from exchange.services.recent_orders import recent_order_remember
 from matching.engine.domain import CANCELLED
 from matching.service import client
@@ -108,6 +109,7 @@ async def order_place(*, user_id: int, body: object) -> dict:
     trades = [e for e in events if e.get("kind") == "trade"]
     body = order_from_reply(command, mine[-1], trades, market)
     await recent_order_remember(order_id=order_id, user_id=user_id, seq=reply["seq"], body=body)
+    await fence_raise(user_id=user_id, shard=market.shard, seq=reply["seq"])
     return body
 
 
@@ -137,6 +139,7 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     if shard is None:
         raise OrderNotFound()
     reply = await client.call({"op": "cancel", "id": order_id, "user": user_id}, shard=shard)
+    await fence_raise(user_id=user_id, shard=shard, seq=reply.get("seq"))
     events = reply.get("events") or []
     event = next(
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
@@ -181,9 +184,10 @@ async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
     command = {"op": "cancel_all", "user": user_id}
     if symbol is not None:
         command["symbol"] = symbol
-    replies = await asyncio.gather(
-        *(client.call(command, shard=shard) for shard in sorted(set(shards)))
-    )
+    shards = sorted(set(shards))
+    replies = await asyncio.gather(*(client.call(command, shard=shard) for shard in shards))
+    for shard, reply in zip(shards, replies, strict=True):
+        await fence_raise(user_id=user_id, shard=shard, seq=reply.get("seq"))
     return [
         event["order_id"]
         for reply in replies

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from exchange.models.fields import plain
 from exchange.models.market import canonical_symbol
 from exchange.selectors.fills import fills_list
 from exchange.selectors.orders import parse_limit
+from exchange.services.read_fence import fence_wait
 from fees.selectors import fee_rates_get
 
 FILL_FIELDS = {
@@ -60,6 +62,7 @@ class FillsView(APIView):
             symbol = canonical_symbol(symbol)
             if symbol is None or not Market.objects.filter(symbol=symbol).exists():
                 raise ApiError("unknown_symbol", "No such market.", field="symbol")
+        async_to_sync(fence_wait)(request.user.pk)  # read your writes
         page = fills_list(
             user_id=request.user.pk,
             symbol=symbol or None,
@@ -109,6 +112,7 @@ class BalancesView(APIView):
     )
     def get(self, request) -> Response:
         """API.md writes this one as a bare list (not `{"results", "next"}`): one row an asset."""
+        async_to_sync(fence_wait)(request.user.pk)  # read your writes
         rows = Balance.objects.filter(account=str(request.user.pk)).order_by("asset")
         return Response(
             [

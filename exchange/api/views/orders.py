@@ -25,6 +25,7 @@ from exchange.errors import OrderNotFound
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
 from exchange.services.orders import market_of, order_cancel, order_place, orders_cancel_all
+from exchange.services.read_fence import fence_wait
 
 SYMBOL = OpenApiParameter("symbol", OpenApiTypes.STR, description="e.g. BTC-USDT")
 
@@ -76,6 +77,7 @@ class OrdersView(OrderPipelineView):
         symbol = _symbol(request)
         if symbol is not None:
             symbol = (await market_of(symbol)).symbol
+        await fence_wait(request.user.pk)  # read your writes
         page = await db_read(
             orders_list,
             user_id=request.user.pk,
@@ -106,6 +108,7 @@ class OrderView(OrderPipelineView):
     )
     async def get(self, request, order_id: str) -> Response:
         key = _order_key(order_id)
+        await fence_wait(request.user.pk)  # read your writes
         found = await db_read(order_get, user_id=request.user.pk, order_id=key)
         if not found:
             raise OrderNotFound()

@@ -1,0 +1,49 @@
+"""A read waits for the database to hold the user's acknowledged commands, at most
+EXCHANGE_READ_WAIT_MS, then answers 503 service_busy rather than an older state
+(exchange/services/read_fence.py); another user's reads do not wait for it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from exchange.models import MatcherState
+from exchange.services.read_fence import fence_raise
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the reads run on threads of their own
+
+READS = ["/api/v1/orders", "/api/v1/orders/12", "/api/v1/account/trades", "/api/v1/account/balances"]
+
+
+@pytest.mark.parametrize("path", READS)
+def test_a_read_past_the_wait_is_503_and_another_user_s_is_not(
+    path, settings, market, maker_client, taker_client
+) -> None:
+    settings.EXCHANGE_READ_WAIT_MS = 150
+    MatcherState.objects.create(shard="", number=0, persisted_seq=40)
+    async_to_sync(fence_raise)(user_id=maker_client.user.pk, shard="", seq=41)
+
+    started = time.monotonic()
+    response = maker_client.get(path)
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_busy"
+    assert response["Retry-After"] == "1"
+    assert 0.1 <= time.monotonic() - started < 5
+    assert taker_client.get(path).status_code in (200, 404)
+
+
+def test_a_read_waits_until_the_database_has_the_command(market, maker_client) -> None:
+    state = MatcherState.objects.create(shard="", number=0, persisted_seq=40)
+    async_to_sync(fence_raise)(user_id=maker_client.user.pk, shard="", seq=40)
+    async_to_sync(fence_raise)(user_id=maker_client.user.pk, shard="", seq=39)  # keeps the max
+
+    assert maker_client.get("/api/v1/orders").status_code == 200  # 40 is in the database
+
+    async_to_sync(fence_raise)(user_id=maker_client.user.pk, shard="", seq=42)
+    state.persisted_seq = 42
+    state.save()
+
+    assert maker_client.get("/api/v1/orders").status_code == 200
