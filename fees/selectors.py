@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
 
+from django.db.models import F
 from django.utils import timezone
 
 from exchange.models import Trade
@@ -22,9 +23,16 @@ def _notional() -> ExactSum:
     return ExactSum(ExactProduct("price", "quantity"))
 
 
+def _counted_trades(since: datetime):
+    """The trades since `since` that count toward fee volume: a user trading with themself
+    (wash trading) earns no tier."""
+    return Trade.objects.filter(executed_at__gte=since).exclude(maker_user=F("taker_user"))
+
+
 def volume_30d(user_id: int) -> Decimal:
-    """The quote volume of the user's trades (as maker or taker) over the last 30 days."""
-    trades = Trade.objects.filter(executed_at__gte=timezone.now() - WINDOW)
+    """The quote volume of the user's trades (as maker or taker, not with themself) over the
+    last 30 days."""
+    trades = _counted_trades(timezone.now() - WINDOW)
     total = Decimal(0)
     with localcontext(EXACT):
         for side in SIDES:
@@ -35,7 +43,7 @@ def volume_30d(user_id: int) -> Decimal:
 def volumes_30d(*, now: datetime) -> dict[int, Decimal]:
     """Every trading user's quote volume over the 30 days up to `now`: one grouped aggregate
     per side, so the cost does not grow with a query per user."""
-    trades = Trade.objects.filter(executed_at__gte=now - WINDOW, executed_at__lte=now)
+    trades = _counted_trades(now - WINDOW).filter(executed_at__lte=now)
     volumes: dict[int, Decimal] = {}
     with localcontext(EXACT):
         for side in SIDES:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from fees.models import FeeTier, UserTier
+from fees.selectors import volume_30d
 from fees.tiers import tiers_recompute
 from tests.fees.trades import a_market, a_trade
 
@@ -46,6 +47,19 @@ def test_a_volume_equal_to_a_tiers_minimum_reaches_it(tiers, users) -> None:
     tiers_recompute(now=NOW)
 
     assert tier_rows() == {"alice": ("Gold", Decimal(10000)), "bob": ("Gold", Decimal(10000))}
+
+
+def test_trades_with_oneself_do_not_count(tiers, users) -> None:
+    """Wash trading (a user's taker against their own resting order) earns no tier."""
+    alice, bob, *_ = users
+    market = a_market()
+    a_trade(market, alice, alice, price="100", quantity="200", at=NOW - timedelta(hours=2))
+    a_trade(market, alice, bob, price="100", quantity="20", at=NOW - timedelta(hours=1))
+
+    tiers_recompute(now=NOW)
+
+    assert tier_rows() == {"alice": ("Silver", Decimal(2000)), "bob": ("Silver", Decimal(2000))}
+    assert volume_30d(alice.pk) == Decimal(2000)
 
 
 def test_trades_older_than_30_days_do_not_count(tiers, users) -> None:
