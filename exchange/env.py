@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,6 +71,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (`10.0.0.0/8, ::1`)."""
+    items = env_list(name, default)
+    try:
+        return tuple(ip_network(item, strict=False) for item in items)
+    except ValueError:
+        raise _bad(name, ",".join(items), "addresses or CIDR networks") from None
 
 
 def env_path(name: str, default: Path, *, base: Path) -> Path:

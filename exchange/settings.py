@@ -14,6 +14,7 @@ from exchange.env import (
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_str,
     env_url,
@@ -49,6 +50,8 @@ EXCHANGE_PERSIST_MAX_LAG_SECONDS = env_int("EXCHANGE_PERSIST_MAX_LAG_SECONDS", 3
 EXCHANGE_PERSIST_MAX_QUEUE = env_int("EXCHANGE_PERSIST_MAX_QUEUE", 200_000)
 # Journal segments no longer needed for recovery are moved here instead of deleted, if set
 EXCHANGE_JOURNAL_ARCHIVE_DIR = env_str("EXCHANGE_JOURNAL_ARCHIVE_DIR", "")
+# `GET /metrics` answers only clients in these networks (the socket peer's address)
+EXCHANGE_METRICS_ALLOW = env_networks("EXCHANGE_METRICS_ALLOW", ["127.0.0.0/8", "::1"])
 # A user's read waits at most this long for the database to show their acknowledged commands
 # (exchange/services/read_fence.py), then answers 503 service_busy
 EXCHANGE_READ_WAIT_MS = env_int("EXCHANGE_READ_WAIT_MS", 2000)

@@ -4,13 +4,17 @@ matcher's (order latency in the matcher, commands, journal fsync and batch size,
 layer queue depth, persister lag), and `exchange_matcher_up` per shard.
 
 Prometheus scrapes any one web process and sees the matchers too; each matcher can also be
-scraped directly (`run_matcher --metrics-port`). Keep this path off the public internet at
-the load balancer, as is usual for `/metrics`.
+scraped directly (`run_matcher --metrics-port`). Only clients whose address is in
+EXCHANGE_METRICS_ALLOW (networks; loopback by default) are answered, others get 403: each
+scrape asks every matcher for its report.
 """
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from ipaddress import ip_address
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
@@ -42,7 +46,18 @@ class _MatcherCollector:
         yield from families.values()
 
 
+def allowed(address: str) -> bool:
+    """Whether a client at `address` may read the metrics."""
+    try:
+        client = ip_address(address)
+    except ValueError:
+        return False
+    return any(client in network for network in settings.EXCHANGE_METRICS_ALLOW)
+
+
 async def metrics_view(request) -> HttpResponse:
+    if not allowed(request.META.get("REMOTE_ADDR", "")):
+        return HttpResponseForbidden("/metrics is not served to this address.\n")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_MatcherCollector(await matcher_reports()))
     body = generate_latest(REGISTRY) + generate_latest(registry)
