@@ -2,7 +2,9 @@
 
 The signature is hex HMAC-SHA256 with the secret over `timestamp + METHOD + path_with_query +
 body` (API.md). The secret is encrypted with Fernet under a key derived from SECRET_KEY, so a
-copy of the database alone does not reveal it; rotating SECRET_KEY invalidates every key.
+copy of the database alone does not reveal it. SECRET_KEY can be rotated as Django rotates
+it: the old one moved to SECRET_KEY_FALLBACKS, a secret encrypted under it still decrypts
+(new keys are encrypted under the current one).
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import ApiKey, User
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"exchange api key secrets:" + settings.SECRET_KEY.encode()).digest()
+def _fernet_of(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(b"exchange api key secrets:" + secret_key.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts under SECRET_KEY; decrypts under it or any of SECRET_KEY_FALLBACKS."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet([_fernet_of(key) for key in keys])
 
 
 def api_key_create(

@@ -30,6 +30,8 @@ EXCHANGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 # Unset: generated once and kept in the data directory, so restarts keep sessions valid.
 SECRET_KEY = env_str("SECRET_KEY", "") or secret_key_kept_in(EXCHANGE_DATA_DIR)
+# Former secret keys, newest first: sessions and API key secrets made under them still work
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # Loopback is always served; EXCHANGE_ALLOWED_HOSTS adds public names.
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *env_list("EXCHANGE_ALLOWED_HOSTS", [])]
 
