@@ -101,6 +101,8 @@ class Engine:
         self.trade_seq = 0
         self.priority_seq = 0
         self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
+        # the same orders by user, then id: what cancelling all of a user's orders visits
+        self.live_by_user: dict[int | str, dict[int | str, Order]] = {}
         self.used_ids = IdSet()  # every id a `new` used, for good (id_set.py)
         # (user, client_order_id) -> order id of every order accepted with a client_order_id
         # (validation.py), oldest first: kept so a repeat is refused even after the first
@@ -341,16 +343,28 @@ class Engine:
 
     def _remember(self, order: Order) -> None:
         self.live[order.id] = order
+        mine = self.live_by_user.get(order.user)
+        if mine is None:
+            mine = self.live_by_user[order.user] = {}
+        mine[order.id] = order
         if order.expire_at is not None:
             self.expiries.push(order)
 
     def forget(self, order: Order) -> None:
         """Drops an order that has just stopped being live (filled, or ended on activation),
         or a taker that ends without resting; with funds on, releases what it still holds."""
-        if self.live.pop(order.id, None) is not None and order.expire_at is not None:
-            self.expiries.discard(order)
+        if self.live.pop(order.id, None) is not None:
+            self._unindex(order)
+            if order.expire_at is not None:
+                self.expiries.discard(order)
         if self.funds is not None:
             self.funds.release(order)
+
+    def _unindex(self, order: Order) -> None:
+        mine = self.live_by_user[order.user]
+        del mine[order.id]
+        if not mine:
+            del self.live_by_user[order.user]
 
     def end(self, order: Order, status: str, *, due: bool = False) -> None:
         """Ends a live order (cancel, expiry, self-trade prevention) and says so.
@@ -367,6 +381,7 @@ class Engine:
         order.visible = 0
         order.status = status
         del self.live[order.id]
+        self._unindex(order)
         if order.expire_at is not None and not due:
             self.expiries.discard(order)
         if self.funds is not None:

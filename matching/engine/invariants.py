@@ -33,6 +33,10 @@ def check_engine(engine: Engine) -> None:
         assert order.status is NEW or order.status is PARTIALLY_FILLED
         assert (order.status is PARTIALLY_FILLED) == (order.filled > 0)
     assert resting + waiting == len(engine.live), "live orders not all in a book"
+    by_user = {(user, order_id): order for user, mine in engine.live_by_user.items()
+               for order_id, order in mine.items()}  # fmt: skip
+    assert all(mine for mine in engine.live_by_user.values()), "an empty user entry kept"
+    assert by_user == {(o.user, o.id): o for o in engine.live.values()}, "user index out of step"
     for order in engine.live.values():
         assert order.status in LIVE_STATUSES
         assert order.filled + order.remaining <= order.quantity, "overfilled"

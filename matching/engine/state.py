@@ -185,6 +185,7 @@ def load_state(state: dict) -> Engine:
             market.stops.add(order)
             engine.live[order.id] = order
     for order in engine.live.values():
+        engine.live_by_user.setdefault(order.user, {})[order.id] = order
         if order.expire_at is not None:
             engine.expiries.push(order)
     engine.used_ids = IdSet.unpacked(state.get("used_id_chunks", ()), state["used_ids"])

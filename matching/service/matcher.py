@@ -521,11 +521,12 @@ class Matcher:
         return bool(heap) and heap[0][0] <= now
 
     def _live_order_ids(self, user: object, symbol: object) -> list:
-        return [
-            order.id
-            for order in self.engine.live.values()
-            if order.user == user and (symbol is None or order.market.symbol == symbol)
-        ]
+        """The user's live orders (of `symbol`, if given), oldest first: what the user has,
+        not what the exchange has (the engine's index by user)."""
+        mine = self.engine.live_by_user.get(user, {}) if _hashable(user) else {}
+        return sorted(
+            order.id for order in mine.values() if symbol is None or order.market.symbol == symbol
+        )
 
     def _status(self) -> dict:
         persister, now = self.persister, time.monotonic()
@@ -654,6 +655,14 @@ class Matcher:
         status = self._status()
         status["ts"] = protocol.now_ms()
         await asyncio.to_thread(save_heartbeat, self.shard, status)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:  # a malformed command's user (a list): it has no orders
+        return False
+    return True
 
 
 def _cache_books(books: dict) -> None:
