@@ -25,6 +25,7 @@ from exchange.models.market import canonical_symbol
 from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
 from matching.service.protocol import now_ms
 
+from .identity_watch import Watched, unwatch, watch
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
 from .messages import subscription_of as parse_subscription
 from .outbox import Outbox
@@ -33,6 +34,8 @@ from .subscriptions import Subscriptions
 from .trading import Identity, authenticate, client_of, order_request, session_identity
 
 log = logging.getLogger(__name__)
+
+IDENTITY_ENDED_CLOSE_CODE = 4401  # the login the socket rested on has ended
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.known_symbols: set[str] = set()
         self.torn_down = False
         await self.accept()
+        if self.identity.user_id is not None:
+            watch(self._identity_ended, Watched(self.identity.user_id, None, self._session_key()))
         WS_CONNECTIONS.inc()
         self.outbox.watch_socket(self.base_send, self.limits.send_buffer_bytes)
         self.tasks = [
@@ -212,7 +217,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             raise ClientError(
                 "already_authenticated", "This connection is logged in as another user."
             )
+        session_key = self._session_key() if self.identity.user_id is not None else None
         self.identity = Identity(user_id=api_key.user_id, api_key=api_key)
+        watch(self._identity_ended, Watched(api_key.user_id, api_key.pk, session_key))
         permission = "trade" if api_key.can_trade else "read"
         self.outbox.put({"type": "authenticated", "permission": permission, "ts": now_ms()})
 
@@ -235,6 +242,29 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.outbox.put({**response, "ts": now_ms()})
         kind = "place" if op == "order.place" else "cancel"
         order_handled("websocket", kind, time.perf_counter() - started)
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return None if session is None else session.session_key
+
+    async def _identity_ended(self) -> None:
+        """The key was revoked, the user deactivated or the session logged out
+        (identity_watch.py): the client is told, then the connection is closed."""
+        self.outbox.put(
+            {
+                "type": "error",
+                "code": "identity_ended",
+                "message": "This connection's login has ended (its API key was revoked, its "
+                "user deactivated or its session logged out); log in again.",
+                "ts": now_ms(),
+            }
+        )
+        for _ in range(20):  # the notice written first, if the client reads at all
+            if not self.outbox.pending:
+                break
+            await asyncio.sleep(0.01)
+        await self._tear_down()
+        await self.close(code=IDENTITY_ENDED_CLOSE_CODE)
 
     def _cut_off(self) -> None:
         WS_SLOW_CONSUMERS.inc()
@@ -261,6 +291,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         if self.torn_down:
             return
         self.torn_down = True
+        unwatch(self._identity_ended)
         self.outbox.close()
         for task in self.requests:
             task.cancel()

@@ -126,6 +126,11 @@ class Outbox:
         self._writable = writable
         self._wake.set()
 
+    @property
+    def pending(self) -> int:
+        """Messages queued, not yet written."""
+        return len(self._queue)
+
     def put(self, message: dict) -> bool:
         """Queues `message`; False (and the client is cut off) if the queue is full."""
         return self.put_many((message,))
