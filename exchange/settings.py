@@ -230,6 +230,11 @@ EXCHANGE_WS_QUEUE_SIZE = env_int("EXCHANGE_WS_QUEUE_SIZE", 2000)
 EXCHANGE_WS_MAX_MESSAGE_BYTES = env_int("EXCHANGE_WS_MAX_MESSAGE_BYTES", 16_384)
 EXCHANGE_WS_MAX_SUBSCRIPTIONS = env_int("EXCHANGE_WS_MAX_SUBSCRIPTIONS", 100)
 EXCHANGE_WS_MAX_PENDING_REQUESTS = env_int("EXCHANGE_WS_MAX_PENDING_REQUESTS", 32)
+# Messages other than orders (subscribe, unsubscribe, auth, ping) a connection may send a
+# second (twice that in a burst), then `rate_limited`; orders have the per-key REST limit
+EXCHANGE_WS_MESSAGES_PER_SECOND = env_int("EXCHANGE_WS_MESSAGES_PER_SECOND", 20)
+# Open sockets per client address and web process; more are refused at the handshake
+EXCHANGE_WS_MAX_PER_ADDRESS = env_int("EXCHANGE_WS_MAX_PER_ADDRESS", 100)
 # The kernel's send buffer of each WebSocket (bytes; 0: the system's own sizing): smaller
 # means a client that stopped reading is noticed, and cut off, after less data.
 EXCHANGE_WS_SEND_BUFFER_BYTES = env_int("EXCHANGE_WS_SEND_BUFFER_BYTES", 0)

@@ -20,11 +20,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from exchange.api.errors import ApiError
-from exchange.models import Market
 from exchange.models.market import canonical_symbol
 from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
 from matching.service.protocol import now_ms
 
+from .guards import KNOWN_MARKETS, OPEN_BY_ADDRESS, MessageRate
 from .identity_watch import Watched, unwatch, watch
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
 from .messages import subscription_of as parse_subscription
@@ -36,6 +36,7 @@ from .trading import Identity, authenticate, client_of, order_request, session_i
 log = logging.getLogger(__name__)
 
 IDENTITY_ENDED_CLOSE_CODE = 4401  # the login the socket rested on has ended
+TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429  # the client address has too many sockets open
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Limits:
     max_subscriptions: int
     max_pending_requests: int
     send_buffer_bytes: int
+    messages_per_second: int
+    max_per_address: int
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -58,16 +61,20 @@ class Limits:
             max_subscriptions=settings.EXCHANGE_WS_MAX_SUBSCRIPTIONS,
             max_pending_requests=settings.EXCHANGE_WS_MAX_PENDING_REQUESTS,
             send_buffer_bytes=settings.EXCHANGE_WS_SEND_BUFFER_BYTES,
+            messages_per_second=settings.EXCHANGE_WS_MESSAGES_PER_SECOND,
+            max_per_address=settings.EXCHANGE_WS_MAX_PER_ADDRESS,
         )
-
-
-def _market_exists(symbol: str) -> bool:
-    return Market.objects.filter(symbol=symbol).exists()
 
 
 class ExchangeConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
+        self.address = (self.scope.get("client") or ["", 0])[0] or ""
+        if not OPEN_BY_ADDRESS.enter(self.address, self.limits.max_per_address):
+            self.address = None  # not counted
+            await self.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE)
+            return
+        self.message_rate = MessageRate(self.limits.messages_per_second)
         self.outbox = Outbox(
             self.base_send,
             limit=self.limits.queue_size,
@@ -100,6 +107,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             task.add_done_callback(_log_failure)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "address", None) is not None:
+            OPEN_BY_ADDRESS.leave(self.address)
+            self.address = None
         if hasattr(self, "tasks"):
             WS_CONNECTIONS.dec()
             await self._tear_down()
@@ -139,6 +149,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             )
 
     async def _handle(self, op: object, message: dict) -> None:
+        if op not in ("order.place", "order.cancel") and not self.message_rate.allow():
+            limit = self.limits.messages_per_second
+            raise ClientError("rate_limited", f"At most {limit} messages a second besides orders.")
         if op == "ping":
             self.outbox.put({"type": "pong", "ts": now_ms()})
         elif op == "subscribe":
@@ -161,7 +174,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
     async def _symbol(self, text: str) -> str:
         symbol = canonical_symbol(text)
         if symbol is not None and symbol not in self.known_symbols:
-            if await database_sync_to_async(_market_exists, thread_sensitive=False)(symbol):
+            if KNOWN_MARKETS.stale():  # a database read at most every MARKETS_SECONDS
+                await database_sync_to_async(KNOWN_MARKETS.refresh, thread_sensitive=False)()
+            if symbol in KNOWN_MARKETS.symbols():
                 self.known_symbols.add(symbol)
         if symbol is None or symbol not in self.known_symbols:
             raise ClientError("unknown_symbol", f"No market {text!r}.", field="symbol")
