@@ -92,6 +92,8 @@ def fresh_key_cache() -> None:
     rolled back)."""
     from accounts.key_cache import forget_all
     from exchange.services.orders import forget_markets
+    from exchange.services.read_fence import forget_fences
 
     forget_all()
     forget_markets()
+    forget_fences()
