@@ -64,11 +64,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     lookup = staticmethod(active_key)
 
     def authenticate(self, request):
-        headers = request._request.headers
-        key = headers.get("X-API-KEY")
+        meta = request._request.META  # the headers as Django keeps them (no `headers` copy)
+        key = meta.get("HTTP_X_API_KEY")
         if key is None:
             return None
-        timestamp, given = headers.get("X-API-TIMESTAMP"), headers.get("X-API-SIGNATURE")
+        timestamp, given = meta.get("HTTP_X_API_TIMESTAMP"), meta.get("HTTP_X_API_SIGNATURE")
         if not key or timestamp is None or given is None:
             raise exceptions.AuthenticationFailed(
                 "X-API-KEY, X-API-TIMESTAMP and X-API-SIGNATURE go together.",

@@ -11,15 +11,19 @@ then, their response hook still goes to the thread (a session to save, messages 
 
 from __future__ import annotations
 
+from functools import partial
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.utils.functional import SimpleLazyObject, empty
 
 
 class InlineHooks:
@@ -83,7 +87,32 @@ class Session(InlineHooks, SessionMiddleware):
         return session is not None and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST)
 
 
+class LazyStorage(SimpleLazyObject):
+    """A request's message storage, made the first time it is used."""
+
+
+def _storage_made(request) -> bool:
+    """Whether the request has a message storage that was made."""
+    storage = getattr(request, "_messages", None)
+    return storage is not None and not (type(storage) is LazyStorage and storage._wrapped is empty)
+
+
 class Messages(InlineHooks, MessageMiddleware):
+    """Django's, the storage made when first used (`messages.add_message`, `get_messages`,
+    a template's `messages`): most requests (every API request) never use it, and making
+    it (a cookie signer, a session storage) costs more than the rest of the middleware. A
+    storage never made has nothing to store."""
+
+    def process_request(self, request) -> None:
+        request._messages = LazyStorage(partial(default_storage, request))
+
+    def process_response(self, request, response):
+        if not _storage_made(request):
+            return response
+        return super().process_response(request, response)
+
     def response_needs_thread(self, request) -> bool:
-        storage = getattr(request, "_messages", None)
-        return storage is not None and (storage.used or storage.added_new)
+        if not _storage_made(request):
+            return False
+        storage = request._messages
+        return storage.used or storage.added_new

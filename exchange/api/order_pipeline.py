@@ -146,6 +146,13 @@ class OrderPipelineView(APIView):
                     authenticator.lookup = ahead.lookup
         return drf_request
 
+    def check_permissions(self, request) -> None:
+        """DRF's when the permissions are plain functions (adrf's would sort them into sync
+        and async ones again on each request)."""
+        if self.checks_run_inline():
+            return DRFAPIView.check_permissions(self, request)
+        return super().check_permissions(request)
+
     def check_throttles(self, request) -> None:
         """DRF's own when the throttles are plain functions (adrf's would go through
         `async_to_sync` for no throttle at all)."""
