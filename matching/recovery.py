@@ -11,6 +11,7 @@ from matching.engine import Engine
 from matching.gc_tuning import collector_paused
 from matching.journal import JournalCorrupt, JournalScan
 from matching.snapshots import SnapshotInvalid, read_snapshot, snapshot_files
+from matching.snapshots import snapshot_seq as seq_of_snapshot
 
 
 @dataclass
@@ -49,7 +50,7 @@ def recover(
     engine = Engine()
     snapshot_seq = 0
     for path in snapshot_files(snapshot_dir or directory):
-        if snapshot_at_most is not None and snapshot_seq(path) > snapshot_at_most:
+        if snapshot_at_most is not None and seq_of_snapshot(path) > snapshot_at_most:
             continue
         try:
             engine = read_snapshot(path)

@@ -194,3 +194,18 @@ def test_snapshots_may_live_in_their_own_directory(tmp_path, full_5k):
     recovered = recover(journal_dir, snapshot_dir)
     assert recovered.snapshot_seq == 3000 and recovered.replayed == 2000
     assert state_sha256(recovered.engine) == state_sha256(engine)
+
+
+def test_snapshots_newer_than_snapshot_at_most_are_passed_over(tmp_path, full_5k):
+    """The matcher's start (the database persisted up to some seq): the newest snapshot at or
+    before that seq is used, and every command after it is handed to `on_record` again."""
+    live = journal(tmp_path, full_5k[:1000], snapshot_at=(300, 600, 900))
+    seen: list[int] = []
+
+    recovered = recover(
+        tmp_path, snapshot_at_most=700, on_record=lambda engine, seq, *_: seen.append(seq)
+    )
+
+    assert recovered.snapshot_seq == 600
+    assert seen == list(range(601, live.seq + 1))
+    assert state_sha256(recovered.engine) == state_sha256(live)

@@ -44,8 +44,10 @@ def test_a_revoked_key_s_socket_is_closed_and_others_stay(start_server, traders,
     assert "revoked" in notice["message"] and code == CLOSE_CODE
     kept.send({"op": "ping"})
     assert kept.of_type("pong")["type"] == "pong"  # another key's socket stays open
-    again = connect(server.ws_url)  # the key no longer logs anyone in
-    assert again.auth(revoked_key)["type"] == "error"
+    # a new socket: refused, or (another process's key cache holds a key up to 5 s) closed
+    again = connect(server.ws_url)
+    if again.auth(revoked_key)["type"] == "authenticated":
+        assert ended_and_closed(again)[1] == CLOSE_CODE
 
 
 def test_a_deactivated_user_s_socket_is_closed(start_server, traders, connect) -> None:
