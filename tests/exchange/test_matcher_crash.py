@@ -6,6 +6,7 @@ full replay of the journal), and no command executes past its deadline."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from datetime import UTC
 from decimal import Decimal
@@ -15,6 +16,7 @@ from asgiref.sync import async_to_sync
 
 from accounts.models import Balance, LedgerEntry
 from exchange.models import MatcherState, Order, Trade
+from matching.journal import segments
 from matching.recovery import recover
 from matching.service import client
 from matching.service.matcher import shard_dirs
@@ -64,9 +66,9 @@ async def _flood(users: tuple, acked: dict, deadlines: dict, kill) -> None:
     await asyncio.gather(*(one(index) for index in range(ORDERS)))
 
 
-def _journal_history(data_dir) -> tuple[dict, set, dict]:
-    """Replays the whole journal: final status of every stored order, all trade ids, and
-    the engine."""
+def _journal_history(data_dir, archive) -> tuple[dict, set, dict]:
+    """Replays the whole journal, the segments the matcher archived (retention) included:
+    final status of every stored order, all trade ids, and the engine."""
     statuses: dict = {}
     trades: set = set()
 
@@ -80,7 +82,11 @@ def _journal_history(data_dir) -> tuple[dict, set, dict]:
                 trades.add(event[1])
 
     journal_dir, snapshot_dir = shard_dirs(data_dir, "")
-    recovered = recover(journal_dir, snapshot_dir, snapshot_at_most=0, on_record=on_record)
+    whole = data_dir / "whole-journal"
+    whole.mkdir()
+    for segment in [*segments(archive), *segments(journal_dir)]:
+        shutil.copy(segment, whole / segment.name)
+    recovered = recover(whole, snapshot_dir, snapshot_at_most=0, on_record=on_record)
     return statuses, trades, recovered.engine
 
 
@@ -109,7 +115,8 @@ def _ledger_balances() -> dict:
 
 def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market, traders) -> None:
     data_dir = tmp_path / "data"
-    matcher = start_matcher(data_dir)
+    archive = tmp_path / "archive"  # what retention takes from the journal goes here
+    matcher = start_matcher(data_dir, EXCHANGE_JOURNAL_ARCHIVE_DIR=str(archive))
     wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
     for trader in traders:
         fund(trader, TRADER_FUNDS)
@@ -124,7 +131,7 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market,
     async_to_sync(_flood)(traders, acked, deadlines, kill)
     assert killed.is_set() and KILL_AFTER_ACKS <= len(acked) < ORDERS
 
-    restarted = start_matcher(data_dir)
+    restarted = start_matcher(data_dir, EXCHANGE_JOURNAL_ARCHIVE_DIR=str(archive))
     try:
         last_seq = status()["last_seq"]
         wait_for(
@@ -136,7 +143,7 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_order_once(tmp_path, market,
     finally:
         restarted.stop()
 
-    statuses, journal_trades, engine = _journal_history(data_dir)
+    statuses, journal_trades, engine = _journal_history(data_dir, archive)
     # every acknowledged order and trade is in the recovered history and in the database once
     for reply in acked.values():
         placed = placed_order(reply)
