@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
+from django.apps import apps as global_apps
+from django.db import connections
+from django.db.migrations import RunPython
+from django.db.migrations.loader import MigrationLoader
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from django.test import override_settings
 
 from tests import services
@@ -21,7 +31,9 @@ def django_db_modify_db_settings(
     """A SQLite test database is a file of this session's, not Django's default shared
     in-memory one: a matcher in the test process (tests/exchange/matcher_thread.py) reads and
     writes it from threads of its own, each with its own connection, which a shared-cache
-    in-memory database would lock out table by table."""
+    in-memory database would lock out table by table. Each pytest-xdist worker has a file of
+    its own (in its own temporary directory); on PostgreSQL the parallel suffix names each
+    worker's database apart (test_NAME_gw0, test_NAME_gw1)."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
@@ -41,8 +53,21 @@ def fast_password_hashing() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def embedded_template(tmp_path_factory) -> Path:
     """The data directory each embedded exchange of the tests (`runexchange` in a process of
-    its own) starts from, a copy: `migrate` and `bootstrap_demo` run once a session."""
-    return make_embedded_template(tmp_path_factory.mktemp("embedded-template") / "data")
+    its own) starts from, a copy: `migrate` and `bootstrap_demo` run once a session. Under
+    pytest-xdist the first worker to need it makes it in the run's shared temporary directory
+    (the parent of the workers' own), under a lock, and the others copy it: the two commands
+    take seconds of CPU, and the template is only ever copied, never changed."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # no xdist, or -n 0
+        return make_embedded_template(tmp_path_factory.mktemp("embedded-template") / "data")
+    shared = tmp_path_factory.getbasetemp().parent / "embedded-template"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on an error
+        if not (shared / "done").exists():
+            shutil.rmtree(shared / "data", ignore_errors=True)  # a half-made one failed
+            make_embedded_template(shared / "data")
+            (shared / "done").touch()
+    return shared / "data"
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +122,43 @@ def fresh_key_cache() -> None:
     forget_all()
     forget_markets()
     forget_fences()
+
+
+@functools.cache
+def _data_migrations() -> dict[str, list]:
+    """{app label: the forward functions of its migrations' RunPython operations that seed
+    data} for this project's apps, read from the migration files. A seeding operation is one
+    not marked `elidable`: a fresh database needs its rows (the schedules of
+    django-celery-beat), where an elidable one only rewrites rows that exist."""
+    root = Path(__file__).resolve().parents[1]
+    ours = {  # the apps whose package is in this checkout
+        app.label
+        for app in global_apps.get_app_configs()
+        if (root / app.name.replace(".", "/")).is_dir()
+    }
+    seeds: dict[str, list] = {}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for (label, _name), migration in sorted(loader.disk_migrations.items()):
+        if label in ours:
+            for operation in migration.operations:
+                if isinstance(operation, RunPython) and not operation.elidable:
+                    seeds.setdefault(label, []).append(operation.code)
+    return seeds
+
+
+@receiver(post_migrate, dispatch_uid="tests.replay_data_migrations")
+def replay_data_migrations(sender, using, **kwargs) -> None:
+    """After a transactional test the database is flushed (emptied), which takes the rows the
+    data migrations made with it; this puts them back, app by app, as `migrate` made them.
+    Without it a later test that reads them (the beat schedules) passed or failed with the
+    order the tests ran in: pytest-django runs every transactional test after the others in
+    one process, but each pytest-xdist worker runs whole files as they come.
+
+    `flush` sends post_migrate without a plan; `migrate` (which ran them itself) with one.
+    The functions get the current models, not the historical ones: enough for rows that the
+    current models still describe (a seed that no longer fits fails here, loudly)."""
+    if "plan" in kwargs:
+        return
+    for forward in _data_migrations().get(sender.label, []):
+        with connections[using].schema_editor() as schema_editor:
+            forward(global_apps, schema_editor)

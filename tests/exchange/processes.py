@@ -3,6 +3,7 @@ started with the test database and a private data directory, stopped gently or b
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -58,12 +59,29 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def manage_many(env: dict[str, str], *commands: tuple[str, ...]) -> list[str]:
+    """`manage.py` commands, each (name, *args), one after the other in one process of its own
+    (`call_command`, which parses the arguments as the command line does); the standard output
+    of each. Setups that need several commands use it: starting Django costs a process a
+    second or more of CPU. A command that fails fails the process (CalledProcessError)."""
+    code = (
+        "import io, json\n"
+        "from django.core.management import call_command\n"
+        "outputs = []\n"
+        f"for args in {[list(command) for command in commands]!r}:\n"
+        "    out = io.StringIO()\n"
+        "    call_command(*args, stdout=out)\n"
+        "    outputs.append(out.getvalue())\n"
+        "print(json.dumps(outputs))\n"
+    )
+    printed = manage(env, "shell", "--verbosity", "0", "-c", code)
+    return json.loads(printed.splitlines()[-1])  # after anything a command print()ed itself
+
+
 def make_embedded_template(data_dir: Path) -> Path:
     """`data_dir` as `make run` leaves it before `runexchange`: `migrate`, then
     `bootstrap_demo` (the demo markets, fee tiers and users), on the embedded settings."""
-    env = embedded_env(data_dir)
-    manage(env, "migrate", "--no-input")
-    manage(env, "bootstrap_demo")
+    manage_many(embedded_env(data_dir), ("migrate", "--no-input"), ("bootstrap_demo",))
     return data_dir
 
 

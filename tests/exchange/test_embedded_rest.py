@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.api.clients import signed_headers
 from tests.exchange.processes import ROOT, Process, copy_embedded_template, embedded_env
 from tests.exchange.test_runexchange import _free_port
@@ -35,6 +37,9 @@ def _manage_json(env: dict, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
+# The 10 s below cover two `credit` processes starting Django: on a busy machine that takes
+# longer, with the other xdist worker's test running beside them.
+@pytest.mark.alone
 def test_the_embedded_exchange_matches_signed_rest_orders(tmp_path, embedded_template) -> None:
     data_dir = tmp_path / "data"
     env = embedded_env(data_dir)

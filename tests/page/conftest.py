@@ -3,6 +3,7 @@ headless Chromium (Debian's package) driven by Playwright. No browser is ever do
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -12,8 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests import services
-from tests.exchange.processes import ROOT, Process, copy_embedded_template, embedded_env
-from tests.exchange.test_embedded_rest import _manage_json, _request
+from tests.exchange.processes import (
+    ROOT,
+    Process,
+    copy_embedded_template,
+    embedded_env,
+    manage_many,
+)
+from tests.exchange.test_embedded_rest import _request
 from tests.exchange.test_runexchange import _free_port, _manage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,11 +51,12 @@ class Exchange:
     process: Process
 
 
-def _create_user(env: dict, username: str) -> None:
+def _create_users(env: dict, usernames: list[str]) -> None:
     code = (
-        "from accounts.models import User; "
-        f"User.objects.filter(username={username!r}).exists() or "
-        f"User.objects.create_user({username!r}, password={PASSWORD!r})"
+        "from accounts.models import User\n"
+        f"for username in {usernames!r}:\n"
+        "    User.objects.filter(username=username).exists() or "
+        f"User.objects.create_user(username, password={PASSWORD!r})\n"
     )
     _manage("shell", "-c", code, env=env)
 
@@ -62,9 +70,7 @@ def _place(base: str, key: dict, order: dict, deadline: float) -> dict:
         time.sleep(0.3)
 
 
-def _seed(exchange: Exchange) -> None:
-    alice = _manage_json(exchange.env, "create_api_key", "alice")
-    bob = _manage_json(exchange.env, "create_api_key", "bob")
+def _seed(exchange: Exchange, alice: dict, bob: dict) -> None:
     deadline = time.monotonic() + 30
     order = {"symbol": "BTC-USDT", "type": "limit", "quantity": "0.05"}
     for price in SEED_TRADES:
@@ -83,17 +89,20 @@ def exchange(tmp_path_factory, embedded_template) -> Iterator[Exchange]:
     # both browsers share 127.0.0.1, and a page load asks for several resources at once
     env = embedded_env(data_dir, EXCHANGE_RATE_PER_IP="1000")
     copy_embedded_template(embedded_template, data_dir)
-    for username in TRADERS:
-        _create_user(env, username)
+    _create_users(env, list(TRADERS))
     port = _free_port()
     process = Process(["runexchange", "--port", str(port)], env, "Exchange at http://")
     running = Exchange(f"http://127.0.0.1:{port}", env, process)
     try:
         process.wait_ready()
-        for username, funds in TRADERS.items():
-            for asset, amount in funds:
-                assert _manage_json(env, "credit", username, asset, amount)["status"] == "done"
-        _seed(running)
+        # the deposits, then the demo users' keys, in one process (a process each takes seconds)
+        credits = [("credit", user, *funds) for user, each in TRADERS.items() for funds in each]
+        *deposits, alice, bob = map(
+            json.loads,
+            manage_many(env, *credits, ("create_api_key", "alice"), ("create_api_key", "bob")),
+        )
+        assert [deposit["status"] for deposit in deposits] == ["done"] * len(credits)
+        _seed(running, alice, bob)
         yield running
     finally:
         process.stop()

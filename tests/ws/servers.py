@@ -30,7 +30,7 @@ from tests.exchange.processes import (
     Process,
     copy_embedded_template,
     embedded_env,
-    manage,
+    manage_many,
     process_env,
 )
 
@@ -112,9 +112,13 @@ def start_embedded(template: Path, data_dir: Path, **settings: str) -> Server:
     server = Server(port, process, env)
     try:
         process.wait_ready()
-        for user in ("alice", "bob"):
-            server.keys[user] = json.loads(manage(env, "create_api_key", user))
-        server.keys["reader"] = json.loads(manage(env, "create_api_key", "alice", "--read-only"))
+        keys = manage_many(
+            env,
+            ("create_api_key", "alice"),
+            ("create_api_key", "bob"),
+            ("create_api_key", "alice", "--read-only"),
+        )
+        server.keys.update(zip(("alice", "bob", "reader"), map(json.loads, keys), strict=True))
 
         def funded() -> bool:
             status, balances = server.http("GET", "/api/v1/account/balances", "bob")
