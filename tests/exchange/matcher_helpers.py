@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from exchange.models import Market
+from exchange.models import Market, MatcherState
 from matching.service import client
 from matching.service.transport import get_transport
 from matching.service.transport_memory import InMemoryTransport
@@ -69,8 +69,10 @@ def matcher(tmp_path, market, traders, transactional_db):
     running = start_matcher(tmp_path / "data")
     try:
         wait_for(lambda: "BTC-USDT" in status()["markets"], "the market reaches the matcher")
-        for trader in traders:
-            fund(trader, TRADER_FUNDS)
+        funded = max(fund(trader, TRADER_FUNDS) for trader in traders)
+        # A deposit is no command of the trader's, so no read waits for it (the read fence):
+        # the tests start once the database shows it, as a trader's first read would.
+        wait_for(lambda: persisted_seq() >= funded, "the deposits reach the database")
     except BaseException:
         running.stop()
         raise
@@ -84,8 +86,10 @@ def placed_order(reply: dict) -> dict:
     return [e for e in events if e["kind"] == "order" and e["order_id"] == reply["order_id"]][-1]
 
 
-def fund(user, amounts: dict[str, str]) -> None:
-    """Deposits `amounts` for `user` straight through the matcher (the tests' bank)."""
+def fund(user, amounts: dict[str, str]) -> int:
+    """Deposits `amounts` for `user` straight through the matcher (the tests' bank); the seq
+    of the last deposit."""
+    seq = 0
     for asset, amount in amounts.items():
         reply = client.call_sync(
             {
@@ -97,6 +101,14 @@ def fund(user, amounts: dict[str, str]) -> None:
             }  # fmt: skip
         )
         assert not [e for e in reply["events"] if e["kind"] == "refused"], reply
+        seq = max(seq, reply["seq"] or 0)
+    return seq
+
+
+def persisted_seq(shard: str = "") -> int:
+    """How far the persister has written the shard's journal into the database."""
+    state = MatcherState.objects.filter(shard=shard).first()
+    return state.persisted_seq if state is not None else 0
 
 
 def status() -> dict:

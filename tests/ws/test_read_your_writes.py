@@ -91,11 +91,6 @@ def test_self_trade_prevention_s_cancel_of_the_resting_order_reads_at_once(two) 
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky, about 1 run in 6 in one process: the balances read after the fill lacks "
-    "the BTC row; not yet explained (issue 17)",
-)
 def test_a_taker_reads_its_fill_and_balances_at_once(two) -> None:
     write, read, keys = two
     before = {
