@@ -27,6 +27,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,9 @@ class Matcher:
         self.stats = Stats()
         self.metrics = MatcherMetrics(shard)
         self.book_feed = BookFeed()
+        self._books_flushed_at = 0.0  # time.monotonic() of the last L2 cache refresh
+        # one thread writes the L2 cache, so a refresh never lands before an older one
+        self._book_writer = ThreadPoolExecutor(1, thread_name_prefix="matcher-books")
         self.refused_versions: set[tuple[str, int]] = set()
         self.sent_transfers: set[str] = set()
         self.ready = asyncio.Event()
@@ -263,6 +267,7 @@ class Matcher:
             await asyncio.to_thread(self._snapshot_in_process)
         if self.persister is not None:
             await asyncio.to_thread(self.persister.stop)
+        self._book_writer.shutdown(wait=False)
         log.info("matcher %r stopped at seq %s", self.shard, self.engine and self.engine.seq)
 
     # ---- the inbox ------------------------------------------------------------------------
@@ -374,8 +379,11 @@ class Matcher:
             self.stats.commands - commands_before,
             [(op, answered - received) for op, received in orders],
         )
-        if flush:
+        if flush or (
+            self.book_feed.dirty and time.monotonic() - self._books_flushed_at >= FLUSH_SECONDS
+        ):
             self._flush_books()
+        if flush:
             self.writer.sync_if_due()
         if self._snapshot_child is not None:
             self._collect_snapshot_child()
@@ -609,15 +617,19 @@ class Matcher:
                 self.refused_versions.add((command.get("symbol"), version))
 
     def _flush_books(self) -> None:
+        """Writes the changed books' L2 snapshots to the cache: at once after a batch that
+        changes a book FLUSH_SECONDS or more after the last refresh (so market data shows
+        a command within milliseconds of its answer), else at the next tick."""
         dirty = self.book_feed.take_dirty()
         if dirty:
+            self._books_flushed_at = time.monotonic()
             now = protocol.now_ms()
             books = {
                 protocol.book_cache_key(symbol): self.book_feed.snapshot(self.engine, symbol, now)
                 for symbol in dirty
                 if symbol in self.engine.markets
             }
-            asyncio.ensure_future(asyncio.to_thread(_cache_books, books))
+            asyncio.get_running_loop().run_in_executor(self._book_writer, _cache_books, books)
 
     # ---- configuration and heartbeat --------------------------------------------------------
 
