@@ -14,7 +14,8 @@ applied (`invalid_version` otherwise).
 1. `unknown_symbol` — no market `S`.
 2. `invalid_field` — a non-null key other than op, symbol, ts and the five above (`base`,
    `quote` and `quote_precision` cannot change).
-3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`.
+3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`;
+   `invalid_max_open_orders` — not a non-negative integer.
 4. `invalid_tick_size`, `invalid_lot_size`, `invalid_min_qty`, `invalid_min_notional` — as
    for a `symbol` line (the merged definition must make a market).
    With funds on (risk.py), `invalid_precision` when tick places + lot places exceed 18.
@@ -23,6 +24,13 @@ applied (`invalid_version` otherwise).
    quantity off the new lot grid.
 6. `last_price_off_grid` — the last trade price is off the new tick grid (triggers compare
    whole ticks).
+
+`max_open_orders` (also on a `symbol` line; absent there: 0, no limit) bounds the live
+orders, resting or waiting, a user may have in the market: a `new` order that may become
+live (a limit order that is not IOC or FOK, or any stop) is rejected `too_many_orders` when
+its user has that many already. The check comes after every rule of SPEC.md §2 and before
+funds (so an order it rejects holds nothing); a market, IOC or FOK order is never refused
+for it. Lowering the limit cancels nothing.
 
 A halted market rejects `new` orders with `symbol_halted` (checked right after
 `unknown_symbol`); cancels and expiry go on. A new tick or lot size rescales the market's live
@@ -45,8 +53,30 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 MARKET_FIELDS = frozenset(
-    ("op", "symbol", "ts", "status", "tick_size", "lot_size", "min_qty", "min_notional", "version")
+    (
+        "op",
+        "symbol",
+        "ts",
+        "status",
+        "tick_size",
+        "lot_size",
+        "min_qty",
+        "min_notional",
+        "version",
+        "max_open_orders",
+    )
 )
+
+
+def max_open_orders_of(cmd: dict, market: Market) -> int:
+    """The `max_open_orders` a `symbol` or `market` line gives (the market's own where
+    absent): a non-negative integer, 0 for no limit (`invalid_max_open_orders` otherwise)."""
+    limit = cmd.get("max_open_orders")
+    if limit is None:
+        return market.max_open_orders
+    if limit.__class__ is not int or limit < 0:
+        raise MarketSpecError("invalid_max_open_orders")
+    return limit
 
 
 def status_and_version(cmd: dict, market: Market) -> tuple[str, int]:
@@ -81,6 +111,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
         if value is not None and key not in MARKET_FIELDS:
             raise MarketSpecError("invalid_field")
     status, version = status_and_version(cmd, market)
+    max_open_orders = max_open_orders_of(cmd, market)
     spec = dict(market.spec)
     for field in SPEC_FIELDS:
         value = cmd.get(field)
@@ -93,6 +124,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
         market = _rebuilt(market, rebuilt)
         engine.markets[symbol] = market  # same key: definition order is kept
     market.status, market.version = status, version
+    market.max_open_orders = max_open_orders
 
 
 def _ratio(old_num: int, old_places: int, new_num: int, new_places: int) -> tuple[int, int]:

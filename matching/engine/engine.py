@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .admin import configure_market, status_and_version
+from .admin import configure_market, max_open_orders_of, status_and_version
 from .domain import (
     BUY,
     CANCELLED,
@@ -36,7 +36,14 @@ from .quote_orders import take_quote
 from .risk import INSUFFICIENT_FUNDS, RiskEngine, configure_funds, exact_enough, rate_in_range
 from .settlement import fok_payer
 from .units import decimal_text
-from .validation import Rejected, check_client_order_id, checked_order, rejected_order
+from .validation import (
+    TOO_MANY_ORDERS,
+    Rejected,
+    check_client_order_id,
+    checked_order,
+    may_stay,
+    rejected_order,
+)
 
 # market: admin.py; funds, credit, debit: risk.py; forget_client_ids: below
 OPS = frozenset(
@@ -103,6 +110,8 @@ class Engine:
         self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
         # the same orders by user, then id: what cancelling all of a user's orders visits
         self.live_by_user: dict[int | str, dict[int | str, Order]] = {}
+        # how many live orders each (symbol, user) has: what `max_open_orders` bounds
+        self.open_count: dict[tuple[str, int | str], int] = {}
         self.used_ids = IdSet()  # every id a `new` used, for good (id_set.py)
         # (user, client_order_id) -> order id of every order accepted with a client_order_id
         # (validation.py), oldest first: kept so a repeat is refused even after the first
@@ -170,6 +179,11 @@ class Engine:
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
+            limit = order.market.max_open_orders
+            if limit and may_stay(order) and self.open_count.get(
+                (order.market.symbol, user), 0
+            ) >= limit:
+                raise Rejected(TOO_MANY_ORDERS)
             # funds on: the last rule, after min_notional; a stop holds when it activates
             if self.funds is not None and order.trigger_price is None:
                 if not self.funds.hold(order):
@@ -203,6 +217,7 @@ class Engine:
         try:
             market = Market(cmd)
             market.status, market.version = status_and_version(cmd, market)
+            market.max_open_orders = max_open_orders_of(cmd, market)
             if self.funds is not None and not exact_enough(market):
                 raise MarketSpecError("invalid_precision")
         except MarketSpecError as error:
@@ -342,11 +357,9 @@ class Engine:
             self._take(order)
 
     def _remember(self, order: Order) -> None:
-        self.live[order.id] = order
-        mine = self.live_by_user.get(order.user)
-        if mine is None:
-            mine = self.live_by_user[order.user] = {}
-        mine[order.id] = order
+        if order.id not in self.live:  # an activated stop that rests is live already
+            self.live[order.id] = order
+            self._index(order)
         if order.expire_at is not None:
             self.expiries.push(order)
 
@@ -360,11 +373,25 @@ class Engine:
         if self.funds is not None:
             self.funds.release(order)
 
+    def _index(self, order: Order) -> None:
+        mine = self.live_by_user.get(order.user)
+        if mine is None:
+            mine = self.live_by_user[order.user] = {}
+        mine[order.id] = order
+        key = (order.market.symbol, order.user)
+        self.open_count[key] = self.open_count.get(key, 0) + 1
+
     def _unindex(self, order: Order) -> None:
         mine = self.live_by_user[order.user]
         del mine[order.id]
         if not mine:
             del self.live_by_user[order.user]
+        key = (order.market.symbol, order.user)
+        left = self.open_count[key] - 1
+        if left:
+            self.open_count[key] = left
+        else:
+            del self.open_count[key]
 
     def end(self, order: Order, status: str, *, due: bool = False) -> None:
         """Ends a live order (cancel, expiry, self-trade prevention) and says so.

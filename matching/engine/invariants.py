@@ -37,6 +37,11 @@ def check_engine(engine: Engine) -> None:
                for order_id, order in mine.items()}  # fmt: skip
     assert all(mine for mine in engine.live_by_user.values()), "an empty user entry kept"
     assert by_user == {(o.user, o.id): o for o in engine.live.values()}, "user index out of step"
+    counts: dict = {}
+    for order in engine.live.values():
+        key = (order.market.symbol, order.user)
+        counts[key] = counts.get(key, 0) + 1
+    assert engine.open_count == counts, "open order counts out of step"
     for order in engine.live.values():
         assert order.status in LIVE_STATUSES
         assert order.filled + order.remaining <= order.quantity, "overfilled"

@@ -79,6 +79,7 @@ class Market:
         "spec",
         "status",
         "version",
+        "max_open_orders",
         "quote_precision",
         "notional_unit",
         "notional_exp",
@@ -137,6 +138,7 @@ class Market:
         # Not part of `spec`: set by the service's `symbol`/`market` lines (admin.py).
         self.status = TRADING
         self.version = 0
+        self.max_open_orders = 0  # live orders a user may have here; 0: no limit
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None

@@ -61,6 +61,7 @@ def dump_state(engine: Engine) -> dict:
                 "spec": market.spec,
                 "status": market.status,
                 "version": market.version,
+                **({"max_open_orders": market.max_open_orders} if market.max_open_orders else {}),
                 "last_price": market.last_price,
                 "bids": [_dump_order(o) for level in book.bids.levels() for o in level.orders()],
                 "asks": [_dump_order(o) for level in book.asks.levels() for o in level.orders()],
@@ -168,6 +169,7 @@ def load_state(state: dict) -> Engine:
         if market.status is None:
             raise ValueError(f"market {market.symbol!r} has status {status!r}")
         market.version = entry.get("version", 0)
+        market.max_open_orders = entry.get("max_open_orders", 0)
         market.last_price = entry["last_price"]
         engine.markets[market.symbol] = market
         for side, fields_list in (
@@ -185,7 +187,7 @@ def load_state(state: dict) -> Engine:
             market.stops.add(order)
             engine.live[order.id] = order
     for order in engine.live.values():
-        engine.live_by_user.setdefault(order.user, {})[order.id] = order
+        engine._index(order)
         if order.expire_at is not None:
             engine.expiries.push(order)
     engine.used_ids = IdSet.unpacked(state.get("used_id_chunks", ()), state["used_ids"])

@@ -28,6 +28,7 @@ from .domain import (
     ORDER_TYPES,
     PRICED_TYPES,
     REJECTED,
+    RESTING_TIFS,
     SIDES,
     STP_CANCEL_RESTING,
     STP_MODES,
@@ -46,10 +47,21 @@ _STP = {name: name for name in STP_MODES}
 
 
 CLIENT_ORDER_ID_MAX = 64  # characters; the database column's length (exchange/models)
+# The user has the market's `max_open_orders` live orders already (admin.py)
+TOO_MANY_ORDERS = "too_many_orders"
 
 
 class Rejected(Exception):
     """Raised by `checked_order` with the reason code; rejections are the rare path."""
+
+
+def may_stay(order: Order) -> bool:
+    """Whether a new order may become live (rest or wait for its trigger): only those count
+    against `max_open_orders`; an order that trades at once and ends (market, IOC, FOK) is
+    taken however many orders its user has open."""
+    return order.trigger_price is not None or (
+        order.price is not None and order.tif in RESTING_TIFS
+    )
 
 
 def check_client_order_id(

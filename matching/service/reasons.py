@@ -57,6 +57,11 @@ REASONS: dict[str, Reason] = {
         Reason("invalid_combination", None, "These fields do not go together for this order type."),
         Reason("insufficient_funds", "quantity", "Not enough available balance."),
         Reason(
+            "too_many_orders",
+            None,
+            "You have as many open orders in this market as it allows; cancel some first.",
+        ),
+        Reason(
             "duplicate_client_order_id",
             "client_order_id",
             "An order with this client_order_id exists; nothing was placed.",
@@ -72,6 +77,7 @@ REASONS: dict[str, Reason] = {
         ),
         Reason("invalid_tick_size", "tick_size", "This is not a valid tick size."),
         Reason("invalid_lot_size", "lot_size", "This is not a valid lot size."),
+        Reason("invalid_max_open_orders", "max_open_orders", "Give a whole number, 0 or more."),
     )
 }
 
