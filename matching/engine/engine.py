@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .admin import configure_market, max_open_orders_of, status_and_version
+from .amend import amend
+from .cancel_after import CANCEL_AFTER, CancelAfter, timeout_of
 from .domain import (
     BUY,
     CANCELLED,
@@ -45,7 +47,8 @@ from .validation import (
     rejected_order,
 )
 
-# market: admin.py; funds, credit, debit: risk.py; forget_client_ids: below
+# market: admin.py; funds, credit, debit: risk.py; cancel_after: cancel_after.py; amend: amend.py;
+# forget_client_ids: below
 OPS = frozenset(
     (
         "symbol",
@@ -58,9 +61,16 @@ OPS = frozenset(
         "credit",
         "debit",
         "forget_client_ids",
+        "cancel_after",
+        "amend",
     )
 )
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
+
+
+def _order_id_key(order: Order) -> tuple[bool, int | str]:
+    """Orders by id, integer ids before string ones."""
+    return (order.id.__class__ is str, order.id)
 
 
 def _ref(value: object) -> int | str | None:
@@ -118,6 +128,7 @@ class Engine:
         # order has ended, until a `forget_client_ids` command lets the oldest go
         self.client_ids: dict[tuple[int | str, str], int | str] = {}
         self.expiries = ExpiryQueue()
+        self.switches = CancelAfter()  # each user's dead man's switch
         self.events: list[tuple] = []
         self.funds: RiskEngine | None = None  # balances and holds, once funds are on (risk.py)
 
@@ -147,6 +158,9 @@ class Engine:
             if heap and heap[0][0] <= ts:
                 for order in self.expiries.pop_due(ts):
                     self.end(order, EXPIRED, due=True)
+            if self.switches.heap:
+                for switch_user in self.switches.pop_due(ts):
+                    self._fire_switch(switch_user)
         if is_order:
             if op == "new":
                 self._new(cmd, order_id, user)
@@ -164,6 +178,10 @@ class Engine:
             self._transfer(op, cmd)
         elif op == "forget_client_ids":
             self._forget_client_ids(cmd.get("upto"))
+        elif op == "cancel_after":
+            self._arm_switch(cmd)
+        elif op == "amend":
+            amend(self, cmd, _ref(cmd.get("id")), _ref(cmd.get("user")))
         funds = self.funds
         if funds is not None and funds.touched:
             funds.emit_balances(events)
@@ -205,6 +223,40 @@ class Engine:
             self.events.append(order_update(order))
         if market.stops.size:
             self._activate_triggered(market)
+
+    def _arm_switch(self, cmd: dict) -> None:
+        user = _ref(cmd.get("user"))
+        if user is None:
+            self.events.append((REFUSED, CANCEL_AFTER, None, None, "invalid_user"))
+            return
+        timeout = timeout_of(cmd)
+        if timeout is None:
+            self.events.append((REFUSED, CANCEL_AFTER, user, user, "invalid_timeout_ms"))
+            return
+        if timeout:
+            self.switches.arm(user, self.clock + timeout)
+        else:
+            self.switches.disarm(user)
+        self.events.append((CONFIGURED, CANCEL_AFTER, user))
+
+    def _fire_switch(self, user: int | str) -> None:
+        """Cancels every live order of `user`, in order of id (cancel_after.py)."""
+        mine = self.live_by_user.get(user)
+        if not mine:
+            return
+        for order in sorted(mine.values(), key=_order_id_key):
+            order.reason = CANCEL_AFTER
+            self.end(order, CANCELLED)
+
+    def next_due(self) -> int | None:
+        """The engine time at which a command would next change something by the clock alone
+        (an order expiring, a switch firing); None if nothing waits for the clock."""
+        heap = self.expiries.heap
+        times = [heap[0][0]] if heap else []
+        switch = self.switches.next_deadline()
+        if switch is not None:
+            times.append(switch)
+        return min(times) if times else None
 
     def _cancel(self, order_id: int | str, user: int | str) -> None:
         order = self.live.get(order_id)

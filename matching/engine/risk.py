@@ -231,6 +231,22 @@ class RiskEngine:
         self.post(asset, user, AVAILABLE, user, LOCKED, amount, HOLD, order.id)
         return True
 
+    def hold_more(self, order: Order, amount: int) -> bool:
+        """Adds `amount` to a live order's hold (an amend that needs more); False, holding
+        nothing more, if its user has not that much available."""
+        asset, user = held_asset(order), order.user
+        if self.available(user, asset) < amount:
+            return False
+        order.hold_left += amount
+        self.post(asset, user, AVAILABLE, user, LOCKED, amount, HOLD, order.id)
+        return True
+
+    def release_some(self, order: Order, amount: int) -> None:
+        """Gives back `amount` (at most what it holds) of a live order's hold."""
+        order.hold_left -= amount
+        user = order.user
+        self.post(held_asset(order), user, LOCKED, user, AVAILABLE, amount, RELEASE, order.id)
+
     def release(self, order: Order) -> None:
         """Gives back what is left of an order's hold: called whenever an order ends."""
         amount = order.hold_left

@@ -95,6 +95,11 @@ def dump_state(engine: Engine) -> dict:
                 engine.client_ids.items(), key=lambda item: (_id_key(item[0][0]), item[0][1])
             )
         ]
+    if engine.switches.deadlines:
+        state["cancel_after"] = sorted(
+            ([user, deadline] for user, deadline in engine.switches.deadlines.items()),
+            key=lambda item: _id_key(item[0]),
+        )
     if engine.funds is not None:
         state["funds"] = _dump_funds(engine, engine.funds)
     return state
@@ -190,6 +195,8 @@ def load_state(state: dict) -> Engine:
         engine._index(order)
         if order.expire_at is not None:
             engine.expiries.push(order)
+    for user, deadline in state.get("cancel_after", ()):
+        engine.switches.arm(user, deadline)
     engine.used_ids = IdSet.unpacked(state.get("used_id_chunks", ()), state["used_ids"])
     # in order of order id, so that forgetting (engine.py) finds the oldest first
     for user, client_id, order_id in sorted(
