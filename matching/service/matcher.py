@@ -498,6 +498,10 @@ class Matcher:
         if command.get("op") == "new":
             command["id"] = self.id_base + engine.seq + 1
         seq_before = engine.seq
+        if command.get("op") == "amend":  # the level it may leave changes too
+            order = engine.live.get(command.get("id"))
+            if order is not None and order.price is not None:
+                touched.add((order.market.symbol, order.side, order.price))
         events = engine.process(command)
         self.stats.commands += 1
         if engine.seq == seq_before:  # malformed: not a command, nothing to journal
@@ -525,8 +529,8 @@ class Matcher:
         return (engine.seq, command, dicts)
 
     def _expiry_due(self, now: int) -> bool:
-        heap = self.engine.expiries.heap
-        return bool(heap) and heap[0][0] <= now
+        due = self.engine.next_due()
+        return due is not None and due <= now
 
     def _live_order_ids(self, user: object, symbol: object) -> list:
         """The user's live orders (of `symbol`, if given), oldest first: what the user has,
