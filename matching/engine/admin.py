@@ -15,7 +15,8 @@ applied (`invalid_version` otherwise).
 2. `invalid_field` — a non-null key other than op, symbol, ts and the five above (`base`,
    `quote` and `quote_precision` cannot change).
 3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`;
-   `invalid_max_open_orders` — not a non-negative integer.
+   `invalid_max_open_orders` — not a non-negative integer; `invalid_price_band_pct` —
+   not a decimal string from 0 to below 1000 (price_band.py).
 4. `invalid_tick_size`, `invalid_lot_size`, `invalid_min_qty`, `invalid_min_notional` — as
    for a `symbol` line (the merged definition must make a market).
    With funds on (risk.py), `invalid_precision` when tick places + lot places exceed 18.
@@ -46,6 +47,7 @@ from typing import TYPE_CHECKING
 
 from .domain import Order
 from .market import MARKET_STATUSES, Market, MarketSpecError
+from .price_band import parse_band
 from .risk import exact_enough
 from .units import pow10
 
@@ -64,8 +66,22 @@ MARKET_FIELDS = frozenset(
         "min_notional",
         "version",
         "max_open_orders",
+        "price_band_pct",
     )
 )
+
+
+def price_band_of(cmd: dict, market: Market) -> tuple[str, tuple[int, int] | None]:
+    """The `price_band_pct` a `symbol` or `market` line gives (the market's own where absent)
+    as given and parsed (price_band.py; `invalid_price_band_pct` if it is not a decimal
+    string from 0 to below 1000 with at most 8 places)."""
+    text = cmd.get("price_band_pct")
+    if text is None:
+        return market.price_band_pct, market.price_band
+    try:
+        return text, parse_band(text)
+    except ValueError:
+        raise MarketSpecError("invalid_price_band_pct") from None
 
 
 def max_open_orders_of(cmd: dict, market: Market) -> int:
@@ -112,6 +128,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
             raise MarketSpecError("invalid_field")
     status, version = status_and_version(cmd, market)
     max_open_orders = max_open_orders_of(cmd, market)
+    band = price_band_of(cmd, market)
     spec = dict(market.spec)
     for field in SPEC_FIELDS:
         value = cmd.get(field)
@@ -125,6 +142,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
         engine.markets[symbol] = market  # same key: definition order is kept
     market.status, market.version = status, version
     market.max_open_orders = max_open_orders
+    market.price_band_pct, market.price_band = band
 
 
 def _ratio(old_num: int, old_places: int, new_num: int, new_places: int) -> tuple[int, int]:

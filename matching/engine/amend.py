@@ -14,7 +14,8 @@ order's ORDER event with reason `amended` (and the events of any trade it makes)
 5. `invalid_display_quantity`: the new display is not a positive whole number of lots, or
    is more than the (new) quantity.
 6. `invalid_amend`: the new quantity is not more than what has filled, or nothing changes.
-7. `min_notional`: the (new) price × the (new) quantity is below the market's minimum.
+7. `min_notional`: the (new) price × the (new) quantity is below the market's minimum;
+   `price_out_of_band`: a new price out of the market's price band (price_band.py).
 8. `post_only_would_take`: a post-only order whose new price would match on arrival.
 9. `insufficient_funds` (funds on): the hold the new values need is more than what the
    order holds plus what its user has available.
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 from .domain import PENDING_TRIGGER
 from .events import REFUSED, order_update
 from .market import NOT_POSITIVE
+from .price_band import PRICE_OUT_OF_BAND, out_of_band
 
 if TYPE_CHECKING:
     from .domain import Order
@@ -126,6 +128,8 @@ def _new_values(cmd: dict, order: Order) -> tuple[int, int, int | None]:
         raise Refused("invalid_amend")
     if price * quantity < market.min_notional_units:
         raise Refused("min_notional")
+    if price != order.price and out_of_band(market, price):
+        raise Refused(PRICE_OUT_OF_BAND)
     if order.post_only and price != order.price:
         best = market.book.opposite_of(order).best
         if best is not None and (best.price <= price if order.is_buy else best.price >= price):

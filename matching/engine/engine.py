@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .admin import configure_market, max_open_orders_of, status_and_version
+from .admin import configure_market, max_open_orders_of, price_band_of, status_and_version
 from .amend import amend
 from .cancel_after import CANCEL_AFTER, CancelAfter, timeout_of
 from .domain import (
@@ -34,6 +34,7 @@ from .fees import ANY_USER, FeeSchedule, parse_rate
 from .id_set import IdSet
 from .invariants import check_engine
 from .market import Market, MarketSpecError
+from .price_band import walk_limit
 from .quote_orders import take_quote
 from .risk import INSUFFICIENT_FUNDS, RiskEngine, configure_funds, exact_enough, rate_in_range
 from .settlement import fok_payer
@@ -41,6 +42,7 @@ from .units import decimal_text
 from .validation import (
     TOO_MANY_ORDERS,
     Rejected,
+    check_band,
     check_client_order_id,
     checked_order,
     may_stay,
@@ -197,6 +199,8 @@ class Engine:
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
+            if order.market.price_band is not None:
+                check_band(order)
             limit = order.market.max_open_orders
             if limit and may_stay(order) and self.open_count.get(
                 (order.market.symbol, user), 0
@@ -270,6 +274,7 @@ class Engine:
             market = Market(cmd)
             market.status, market.version = status_and_version(cmd, market)
             market.max_open_orders = max_open_orders_of(cmd, market)
+            market.price_band_pct, market.price_band = price_band_of(cmd, market)
             if self.funds is not None and not exact_enough(market):
                 raise MarketSpecError("invalid_precision")
         except MarketSpecError as error:
@@ -358,16 +363,23 @@ class Engine:
         own, opposite = (book.bids, book.asks) if is_buy else (book.asks, book.bids)
         best = opposite.best
         ending = None  # the status if the order does not rest
+        edge = None  # a market order's price band edge (price_band.py)
+        if limit is None and order.market.price_band is not None:
+            edge = walk_limit(order.market, is_buy)
+        reach = limit if edge is None else edge
         if best is not None and (
-            limit is None or (best.price <= limit if is_buy else best.price >= limit)
+            reach is None or (best.price <= reach if is_buy else best.price >= reach)
         ):
             if order.post_only:
                 ending, order.reason = REJECTED, "post_only_would_take"
             elif tif is FOK and not fok_can_fill(
-                order, opposite, None if self.funds is None else fok_payer(self.funds, order)
+                order,
+                opposite,
+                None if self.funds is None else fok_payer(self.funds, order),
+                edge,
             ):
                 ending = EXPIRED
-            elif match(self, order, opposite):
+            elif match(self, order, opposite, edge):
                 ending = CANCELLED
             elif order.remaining == 0:
                 ending = FILLED

@@ -42,8 +42,9 @@ def crosses(taker: Order, level_price: int) -> bool:
     return level_price <= limit if taker.side is BUY else level_price >= limit
 
 
-def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
-    """Trades `taker` against `opposite` while it crosses and has quantity left.
+def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = None) -> bool:
+    """Trades `taker` against `opposite` while it crosses and has quantity left; a market
+    order no further than `edge` (its market's price band, price_band.py) if given.
 
     Returns True if self-trade prevention cancelled the taker. Each fill is
     O(1); a level emptied costs O(log levels).
@@ -60,6 +61,8 @@ def match(engine: Engine, taker: Order, opposite: BookSide) -> bool:
     events = engine.events
     funds = engine.funds  # None while funds are off: one test per fill, nothing more
     pays_per_fill = funds is not None and is_buy and limit is None
+    if limit is None:
+        limit = edge
     while taker.remaining:
         level = opposite.best
         if level is None:
@@ -167,12 +170,16 @@ def prevent_self_trade(engine: Engine, taker: Order, maker: Order, side: BookSid
 
 
 def fok_can_fill(
-    taker: Order, opposite: BookSide, pay: Callable[[int, int], int] | None = None
+    taker: Order,
+    opposite: BookSide,
+    pay: Callable[[int, int], int] | None = None,
+    edge: int | None = None,
 ) -> bool:
     """The FOK dry run: would `taker`, processed as IOC, trade its whole quantity?
 
     Walks the book without changing it, following iceberg re-slices and self-trade
-    prevention (quantity removed by decrement_both does not count). O(orders met).
+    prevention (quantity removed by decrement_both does not count), a market order no
+    further than `edge` if given (as `match`). O(orders met).
     `pay` (funds on, a market buy by quantity: settlement.fok_payer) says how many lots of a
     fill the buyer could pay; a fill it cannot pay in full means the order cannot fill.
     """
@@ -180,8 +187,10 @@ def fok_can_fill(
     remaining = need
     traded = 0
     user, stp = taker.user, taker.stp
+    limit = taker.price if taker.price is not None else edge
+    is_buy = taker.side is BUY
     for level in opposite.levels():
-        if not crosses(taker, level.price):
+        if limit is not None and (level.price > limit if is_buy else level.price < limit):
             break
         queue = deque([order, order.visible, order.remaining] for order in level.orders())
         while queue:

@@ -80,6 +80,8 @@ class Market:
         "status",
         "version",
         "max_open_orders",
+        "price_band_pct",
+        "price_band",
         "quote_precision",
         "notional_unit",
         "notional_exp",
@@ -139,6 +141,8 @@ class Market:
         self.status = TRADING
         self.version = 0
         self.max_open_orders = 0  # live orders a user may have here; 0: no limit
+        self.price_band_pct = "0"  # as given (price_band.py); "0": no band
+        self.price_band: tuple[int, int] | None = None  # the same as (num, scale)
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None

@@ -40,6 +40,7 @@ from .domain import CANCELLED, EXPIRED, FILLED, QuoteOrder
 from .events import order_update
 from .execution import match
 from .market import budget_exp
+from .price_band import walk_limit
 from .units import parse_decimal, pow10
 
 if TYPE_CHECKING:
@@ -72,11 +73,14 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
     unit = market.notional_unit * pow10(budget_exp(market) - market.notional_exp)
     budget = order.quote_left
     cancelled = False
+    edge = None if market.price_band is None else walk_limit(market, True)
     while True:
         level = asks.best
         if level is None:
             break
         price = level.price
+        if edge is not None and price > edge:
+            break  # the price band's edge (price_band.py): the rest expires
         cost = price * unit
         affordable = budget // cost
         if not affordable:

@@ -24,6 +24,7 @@ from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TI
 from .engine import Engine
 from .id_set import IdSet
 from .market import MARKET_STATUSES, TRADING, Market
+from .price_band import parse_band
 from .risk import RiskEngine
 
 FORMAT_VERSION = 1
@@ -62,6 +63,7 @@ def dump_state(engine: Engine) -> dict:
                 "status": market.status,
                 "version": market.version,
                 **({"max_open_orders": market.max_open_orders} if market.max_open_orders else {}),
+                **({"price_band_pct": market.price_band_pct} if market.price_band else {}),
                 "last_price": market.last_price,
                 "bids": [_dump_order(o) for level in book.bids.levels() for o in level.orders()],
                 "asks": [_dump_order(o) for level in book.asks.levels() for o in level.orders()],
@@ -175,6 +177,9 @@ def load_state(state: dict) -> Engine:
             raise ValueError(f"market {market.symbol!r} has status {status!r}")
         market.version = entry.get("version", 0)
         market.max_open_orders = entry.get("max_open_orders", 0)
+        if "price_band_pct" in entry:
+            market.price_band_pct = entry["price_band_pct"]
+            market.price_band = parse_band(market.price_band_pct)
         market.last_price = entry["last_price"]
         engine.markets[market.symbol] = market
         for side, fields_list in (

@@ -38,6 +38,7 @@ from .domain import (
     QuoteOrder,
 )
 from .market import HALTED, NOT_POSITIVE
+from .price_band import PRICE_OUT_OF_BAND, TRIGGER_OUT_OF_BAND, out_of_band
 from .quote_orders import quote_budget
 
 _SIDE = {name: name for name in SIDES}
@@ -53,6 +54,16 @@ TOO_MANY_ORDERS = "too_many_orders"
 
 class Rejected(Exception):
     """Raised by `checked_order` with the reason code; rejections are the rare path."""
+
+
+def check_band(order: Order) -> None:
+    """Raises Rejected if the new order's trigger or limit price is out of its market's
+    price band (price_band.py; the trigger first)."""
+    market = order.market
+    if order.trigger_price is not None and out_of_band(market, order.trigger_price):
+        raise Rejected(TRIGGER_OUT_OF_BAND)
+    if order.price is not None and out_of_band(market, order.price):
+        raise Rejected(PRICE_OUT_OF_BAND)
 
 
 def may_stay(order: Order) -> bool:
