@@ -114,6 +114,14 @@ def status_and_version(cmd: dict, market: Market) -> tuple[str, int]:
     return status, version
 
 
+# `{"op": "trading", "user": U, "enabled": false}` stops user U trading: each of their live
+# orders is cancelled in order of id, reason `admin`, and their `new` orders are rejected
+# `trading_disabled` (the first check, before SPEC.md §2's) until `"enabled": true` comes.
+# Answers `(CONFIGURED, "trading", U)`, or `(REFUSED, "trading", U, U, reason)` changing
+# nothing: `invalid_user`, `invalid_enabled` (not a boolean).
+ADMIN = "admin"  # the reason of the orders it cancels
+TRADING_DISABLED = "trading_disabled"
+
 SPEC_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional")
 
 

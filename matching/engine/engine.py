@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .admin import configure_market, max_open_orders_of, price_band_of, status_and_version
+from .admin import (
+    ADMIN,
+    TRADING_DISABLED,
+    configure_market,
+    max_open_orders_of,
+    price_band_of,
+    status_and_version,
+)
 from .amend import amend
 from .cancel_after import CANCEL_AFTER, CancelAfter, timeout_of
 from .domain import (
@@ -49,7 +56,8 @@ from .validation import (
     rejected_order,
 )
 
-# market: admin.py; funds, credit, debit: risk.py; cancel_after: cancel_after.py; amend: amend.py;
+# market, trading: admin.py; funds, credit, debit: risk.py; cancel_after: cancel_after.py;
+# amend: amend.py;
 # forget_client_ids: below
 OPS = frozenset(
     (
@@ -65,6 +73,7 @@ OPS = frozenset(
         "forget_client_ids",
         "cancel_after",
         "amend",
+        "trading",
     )
 )
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
@@ -131,6 +140,7 @@ class Engine:
         self.client_ids: dict[tuple[int | str, str], int | str] = {}
         self.expiries = ExpiryQueue()
         self.switches = CancelAfter()  # each user's dead man's switch
+        self.trading_disabled: set[int | str] = set()  # users an admin stopped (admin.py)
         self.events: list[tuple] = []
         self.funds: RiskEngine | None = None  # balances and holds, once funds are on (risk.py)
 
@@ -184,6 +194,8 @@ class Engine:
             self._arm_switch(cmd)
         elif op == "amend":
             amend(self, cmd, _ref(cmd.get("id")), _ref(cmd.get("user")))
+        elif op == "trading":
+            self._set_trading(cmd)
         funds = self.funds
         if funds is not None and funds.touched:
             funds.emit_balances(events)
@@ -196,6 +208,8 @@ class Engine:
         self.used_ids.add(order_id)
         client_id = cmd.get("client_order_id")
         try:
+            if user in self.trading_disabled:
+                raise Rejected(TRADING_DISABLED)
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
@@ -245,12 +259,29 @@ class Engine:
 
     def _fire_switch(self, user: int | str) -> None:
         """Cancels every live order of `user`, in order of id (cancel_after.py)."""
+        self._cancel_all_of(user, CANCEL_AFTER)
+
+    def _cancel_all_of(self, user: int | str, reason: str) -> None:
         mine = self.live_by_user.get(user)
         if not mine:
             return
         for order in sorted(mine.values(), key=_order_id_key):
-            order.reason = CANCEL_AFTER
+            order.reason = reason
             self.end(order, CANCELLED)
+
+    def _set_trading(self, cmd: dict) -> None:
+        """The `trading` command of admin.py: stop a user trading, or let them again."""
+        user, enabled = _ref(cmd.get("user")), cmd.get("enabled")
+        if user is None or enabled.__class__ is not bool:
+            reason = "invalid_user" if user is None else "invalid_enabled"
+            self.events.append((REFUSED, "trading", user, user, reason))
+            return
+        if enabled:
+            self.trading_disabled.discard(user)
+        else:
+            self.trading_disabled.add(user)
+            self._cancel_all_of(user, ADMIN)
+        self.events.append((CONFIGURED, "trading", user))
 
     def next_due(self) -> int | None:
         """The engine time at which a command would next change something by the clock alone

@@ -97,6 +97,8 @@ def dump_state(engine: Engine) -> dict:
                 engine.client_ids.items(), key=lambda item: (_id_key(item[0][0]), item[0][1])
             )
         ]
+    if engine.trading_disabled:
+        state["trading_disabled"] = sorted(engine.trading_disabled, key=_id_key)
     if engine.switches.deadlines:
         state["cancel_after"] = sorted(
             ([user, deadline] for user, deadline in engine.switches.deadlines.items()),
@@ -200,6 +202,7 @@ def load_state(state: dict) -> Engine:
         engine._index(order)
         if order.expire_at is not None:
             engine.expiries.push(order)
+    engine.trading_disabled = set(state.get("trading_disabled", ()))
     for user, deadline in state.get("cancel_after", ()):
         engine.switches.arm(user, deadline)
     engine.used_ids = IdSet.unpacked(state.get("used_id_chunks", ()), state["used_ids"])
