@@ -79,6 +79,10 @@ OPS = frozenset(
 _NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
 
 
+# why a cancel may say it was sent: a socket that asked for it closed (API.md, "Order control")
+CANCEL_REASONS = frozenset(("cancel_on_disconnect",))
+
+
 def _order_id_key(order: Order) -> tuple[bool, int | str]:
     """Orders by id, integer ids before string ones."""
     return (order.id.__class__ is str, order.id)
@@ -177,7 +181,7 @@ class Engine:
             if op == "new":
                 self._new(cmd, order_id, user)
             else:
-                self._cancel(order_id, user)
+                self._cancel(order_id, user, cmd.get("reason"))
         elif op == "symbol":
             self._define_market(cmd)
         elif op == "fees":
@@ -293,11 +297,15 @@ class Engine:
             times.append(switch)
         return min(times) if times else None
 
-    def _cancel(self, order_id: int | str, user: int | str) -> None:
+    def _cancel(self, order_id: int | str, user: int | str, reason: object = None) -> None:
+        """SPEC.md's cancel. The service's extension: a `reason` the cancel is for, one of
+        CANCEL_REASONS (another is ignored), given to the order's event."""
         order = self.live.get(order_id)
         if order is None or order.user != user:
             self.events.append((REFUSED, "cancel", order_id, user, "unknown_order"))
         else:
+            if reason.__class__ is str and reason in CANCEL_REASONS:
+                order.reason = reason
             self.end(order, CANCELLED)
 
     def _define_market(self, cmd: dict) -> None:
