@@ -52,27 +52,28 @@ def _twice_reference(market: Market) -> int | None:
     return bid.price + ask.price
 
 
+def _band_now(market: Market) -> tuple[int, int, int] | None:
+    """(twice the reference, band num, band scale), or None when no band applies now."""
+    band = market.price_band
+    twice = None if band is None else _twice_reference(market)
+    return None if twice is None else (twice, *band)
+
+
 def out_of_band(market: Market, price: int) -> bool:
     """Whether `price` (ticks) is further from the reference than the band allows."""
-    band = market.price_band
-    if band is None:
+    now = _band_now(market)
+    if now is None:
         return False
-    twice = _twice_reference(market)
-    if twice is None:
-        return False
-    num, scale = band
+    twice, num, scale = now
     return abs(2 * price - twice) * 100 * pow10(scale) > twice * num
 
 
 def walk_limit(market: Market, is_buy: bool) -> int | None:
     """The band's edge a market order on that side may trade up (down) to; None: no band."""
-    band = market.price_band
-    if band is None:
+    now = _band_now(market)
+    if now is None:
         return None
-    twice = _twice_reference(market)
-    if twice is None:
-        return None
-    num, scale = band
+    twice, num, scale = now
     whole = 200 * pow10(scale)  # twice × 100 × 10**scale: the reference, at this scale
     if is_buy:
         return twice * (100 * pow10(scale) + num) // whole
