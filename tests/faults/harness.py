@@ -147,6 +147,18 @@ def wait_until(check: Callable[[], object], what: str, timeout: float, every: fl
         time.sleep(every)
 
 
+def terminate(popen: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within `timeout` s."""
+    if popen.poll() is not None:
+        return
+    popen.terminate()
+    try:
+        popen.wait(timeout)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait(10)
+
+
 def tail(path: Path, lines: int = 40) -> str:
     try:
         text = path.read_text(errors="replace")
@@ -328,14 +340,8 @@ class RedisServer:
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM (a restart as an operator does it), SIGKILL if it lingers."""
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.terminate()
-        try:
-            self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(10)
+        if self.popen is not None:
+            terminate(self.popen, timeout)
 
 
 # ---- the exchange's processes ----------------------------------------------------------------
@@ -407,15 +413,7 @@ class Child:
             return ""
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM, then SIGKILL if it has not ended within `timeout` s."""
-        if self.popen.poll() is not None:
-            return
-        self.popen.terminate()
-        try:
-            self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(10)
+        terminate(self.popen, timeout)
 
 
 class Daphne(Child):
