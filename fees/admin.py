@@ -3,7 +3,8 @@ the daily recompute, fees/tiers.py, owns those).
 
 No matcher call is needed: the matcher syncs its fee rates from the database every second.
 Every save keeps the exchange from paying out more than it takes on any trade: the lowest
-maker rate plus the lowest taker rate, over all tiers and overrides, is never negative.
+maker rate plus the lowest taker rate, over all tiers and overrides, is never negative. Every
+change is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
+from audit.admin import AuditedModelAdmin
 from exchange.admin import ReadOnlyAdmin
 from fees.models import FeeOverride, FeeTier, UserTier
 
@@ -76,14 +78,14 @@ class FeeOverrideForm(RatesForm):
 
 
 @admin.register(FeeTier)
-class FeeTierAdmin(admin.ModelAdmin):
+class FeeTierAdmin(AuditedModelAdmin):
     form = FeeTierForm
     list_display = ("name", "min_volume_30d", "maker_rate", "taker_rate")
     search_fields = ("name",)
 
 
 @admin.register(FeeOverride)
-class FeeOverrideAdmin(admin.ModelAdmin):
+class FeeOverrideAdmin(AuditedModelAdmin):
     form = FeeOverrideForm
     list_display = ("user", "maker_rate", "taker_rate", "note")
     list_select_related = ("user",)
