@@ -73,5 +73,10 @@ def signature_matches(
     path_with_query: str,
     body: bytes = b"",
 ) -> bool:
+    """Whether `given` (any case, blanks around it allowed) is the request's signature;
+    False for a non-ASCII one, which no signature is."""
+    given = given.strip().lower()
+    if not given.isascii():
+        return False
     expected = signature(secret, timestamp, method, path_with_query, body)
-    return hmac.compare_digest(expected, given.strip().lower())
+    return hmac.compare_digest(expected, given)

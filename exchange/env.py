@@ -121,3 +121,19 @@ def env_choice(name: str, default: str, *, choices: Collection[str]) -> str:
     if value not in choices:
         raise _bad(name, value, f"one of {', '.join(choices)}")
     return value
+
+
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of web origins, each `scheme://host[:port]` with scheme http or
+    https (`https://exchange.example.com, https://*.example.com`), as CSRF_TRUSTED_ORIGINS
+    wants them."""
+    origins = env_list(name, default)
+    for origin in origins:
+        try:
+            parts = urlsplit(origin)
+            parts.port  # noqa: B018 -- raises ValueError on a non-numeric port
+        except ValueError:
+            raise _bad(name, origin, "origins like https://exchange.example.com") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+            raise _bad(name, origin, "origins like https://exchange.example.com")
+    return [origin.rstrip("/") for origin in origins]

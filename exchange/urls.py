@@ -1,9 +1,11 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from exchange import views
+from exchange.login_guard import guarded
 from exchange.observability.exposition import metrics_view
 
 urlpatterns = [
@@ -11,8 +13,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(("exchange.api.urls", "api"))),
-    path("accounts/signup/", views.signup, name="signup"),
+    # login, sign-up and admin login limited per client address, logins locked out after
+    # repeated failures (exchange/login_guard.py); the same views and names as Django's
+    path("accounts/signup/", guarded(views.signup, login=False), name="signup"),
+    path("accounts/login/", guarded(auth_views.LoginView.as_view()), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/login/", guarded(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

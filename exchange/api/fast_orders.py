@@ -20,7 +20,8 @@ same code, and none of those hops:
 Only requests that carry X-API-KEY and that Django's resolver gives to an order view for
 one of its `signed_fast_methods` are taken, and of those not: a body over
 DATA_UPLOAD_MAX_MEMORY_SIZE, a path under a script prefix (root_path, FORCE_SCRIPT_NAME), a
-query string Django cannot decode, or a key the database cannot be asked about (it is down).
+query string Django cannot decode, or a key the database or Redis cannot be asked about (it
+is down).
 Those, and everything else, go to Django untouched, the body handed on as it came. So a
 refusal (a bad signature, a read-only key, over the rate limit) is the view's own on both
 paths. tests/api/test_fast_orders.py sends the same requests both ways and compares status,
@@ -41,6 +42,8 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.urls import set_urlconf
 from django.utils.log import log_response
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -194,6 +197,7 @@ async def _request(scope: dict, body: bytes) -> ASGIRequest | None:
     try:
         request = ASGIRequest(scope, io.BytesIO(body))
         await read_key_ahead(request)
-    except (UnicodeDecodeError, db.Error):  # Django's path answers (a 503 if it is down)
+    except (UnicodeDecodeError, db.Error, RedisConnectionError, RedisTimeoutError):
+        # Django's path answers (a 503 if a service is down)
         return None
     return request

@@ -5,7 +5,9 @@ came in. The view's DRF dispatch (`OrderPipelineView.async_dispatch`) holds ever
 step, each defined once:
 
 1. authentication: the view's authenticators, ApiKeyAuthentication first
-   (accounts/authentication.py: key, timestamp window, signature);
+   (accounts/authentication.py: key, timestamp window, signature, the signature's
+   single-use claim); the key as of now in every process (`order_entry_key`: a key revoked
+   in another process is refused at once, not when this process's key cache expires);
 2. permissions: IsTrader and CanTrade (exchange/api/permissions.py: a read-only key may not
    trade);
 3. throttles: ApiKeyRateThrottle and IpRateThrottle (exchange/api/throttling.py);
@@ -18,11 +20,17 @@ it gets. The fast path (exchange/api/fast_orders.py) runs the same middleware, b
 Django's own `load_middleware`, then this same view; it leaves out only the cost of Django's
 ASGI front and of adrf's thread hops:
 
-- the API key is read ahead, on the event loop (`read_key_ahead`: the key cache, else a
-  shared database thread), and handed to ApiKeyAuthentication as its `lookup`;
+- the API key is read ahead, on the event loop (`read_key_ahead`: the key cache and the
+  shared cache's ended mark on the loop's Redis client, else a shared database thread),
+  and handed to ApiKeyAuthentication as its `lookup`;
 - the checks (`initial`) then run on the event loop instead of a thread, as nothing in them
   waits on I/O (`checks_run_inline` says when that holds: a view whose first authenticator
-  is ApiKeyAuthentication and whose permissions and throttles are plain functions);
+  is ApiKeyAuthentication and whose permissions and throttles are plain functions), step
+  by step as DRF's `initial` runs them (`initial_on_loop`), with one step added: the
+  signature's single-use claim, which talks to Redis, is deferred by the authenticator
+  (`KeyAhead.defer_claim`) and awaited on the loop's asyncio client right after
+  authentication, before the permissions: where Django's path claims it (inside
+  authentication, on its thread), so both paths refuse alike and in the same order;
 - the throttles are called directly, without adrf's `async_to_sync` detour; DRF's content
   negotiation gives its answer for a program's usual Accept at once
   (`UsualJsonNegotiation`); `dispatch` goes straight to `async_dispatch` (Django's path
@@ -42,10 +50,11 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.urls import Resolver404, ResolverMatch, get_resolver
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView as DRFAPIView
 
-from accounts.authentication import ApiKeyAuthentication
-from accounts.key_cache import active_key, cached_key
+from accounts.authentication import ApiKeyAuthentication, aclaim_signature
+from accounts.key_cache import active_key, afresh_cached_key, order_entry_key
 from exchange.selectors.db_thread import db_read
 
 KEY_HEADER = "HTTP_X_API_KEY"
@@ -53,25 +62,40 @@ _KEY_AHEAD = "_order_pipeline_key"  # the attribute of the Django request that h
 
 
 class KeyAhead:
-    """The API key of a request, read before its checks run: (ApiKey, secret) or None."""
+    """The API key of a request, read before its checks run: (ApiKey, secret) or None; and
+    the signature to claim once authentication has checked it."""
 
-    __slots__ = ("key", "found")
+    __slots__ = ("key", "found", "signature")
 
     def __init__(self, key: str, found) -> None:
         self.key, self.found = key, found
+        self.signature: str | None = None
 
     def lookup(self, key: str):
         """ApiKeyAuthentication's `lookup`: the key read ahead (another key, which only a
         middleware that rewrote the header could bring, is looked up as usual, the checks
         then on a thread)."""
-        return self.found if key == self.key else active_key(key)
+        return self.found if key == self.key else order_entry_key(key)
+
+    def defer_claim(self, signature: str) -> None:
+        """ApiKeyAuthentication's `claim` on the event loop: kept for `claim_deferred`."""
+        self.signature = signature
+
+    async def claim_deferred(self) -> None:
+        """Claims the signature authentication checked, if it did; raises
+        AuthenticationFailed (`replayed_request`) if it was used before."""
+        signature, self.signature = self.signature, None
+        if signature is not None:
+            await aclaim_signature(signature)
 
 
 async def read_key_ahead(request: HttpRequest) -> None:
-    """Reads the key of the signed `request` (X-API-KEY) for its authentication. Raises
-    django.db.Error if the database cannot say."""
+    """Reads the key of the signed `request` (X-API-KEY) for its authentication, as of now:
+    the key cache unless the key was marked ended since (`afresh_cached_key`), else the
+    database on a shared thread. Raises django.db.Error if the database cannot say, a Redis
+    error if Redis cannot."""
     key = request.META.get(KEY_HEADER, "")
-    found = key and (cached_key(key) or await db_read(active_key, key))
+    found = key and (await afresh_cached_key(key) or await db_read(active_key, key))
     setattr(request, _KEY_AHEAD, KeyAhead(key, found or None))
 
 
@@ -138,13 +162,36 @@ class OrderPipelineView(APIView):
         return self._inline[kind]
 
     def initialize_request(self, request, *args, **kwargs):
+        """DRF's, its key authenticator given the key read ahead, else, for order entry
+        (any method but a read), `order_entry_key`: the key as it is now, in whatever
+        process it was revoked. Reads keep the key cache's few seconds."""
         drf_request = super().initialize_request(request, *args, **kwargs)
         ahead = key_ahead(request)
-        if ahead is not None:
-            for authenticator in drf_request.authenticators:
-                if isinstance(authenticator, ApiKeyAuthentication):
-                    authenticator.lookup = ahead.lookup
+        for authenticator in drf_request.authenticators:
+            if not isinstance(authenticator, ApiKeyAuthentication):
+                continue
+            if ahead is not None:
+                authenticator.lookup = ahead.lookup
+            elif request.method not in SAFE_METHODS:
+                authenticator.lookup = order_entry_key
         return drf_request
+
+    async def initial_on_loop(self, request, ahead: KeyAhead, *args, **kwargs) -> None:
+        """DRF's `initial`, its steps in its order, on the event loop; the signature's claim,
+        deferred by the key's authenticator, awaited right after authentication."""
+        for authenticator in request.authenticators:
+            if isinstance(authenticator, ApiKeyAuthentication):
+                authenticator.claim = ahead.defer_claim
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        negotiated = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = negotiated
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self.perform_authentication(request)
+        await ahead.claim_deferred()
+        self.check_permissions(request)
+        self.check_throttles(request)
 
     def check_permissions(self, request) -> None:
         """DRF's when the permissions are plain functions (adrf's would sort them into sync
@@ -180,7 +227,7 @@ class OrderPipelineView(APIView):
                 and ahead.key == django_request.META.get(KEY_HEADER)
                 and self.checks_run_inline()
             ):
-                self.initial(request, *args, **kwargs)
+                await self.initial_on_loop(request, ahead, *args, **kwargs)
             else:
                 await sync_to_async(self.initial)(request, *args, **kwargs)
             handler: Callable = self.http_method_not_allowed

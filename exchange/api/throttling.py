@@ -1,8 +1,17 @@
-"""Rate limits (API.md): per API key, and per client IP for requests without a key.
+"""Rate limits (API.md): per API key, per session user, and per client address for the rest.
 
-DRF throttles over the in-memory sliding window of `rate_window.py`, with the rates read
-from settings on each request so deployments and tests can change them. The WebSocket's
-order entry counts against the same windows (exchange/consumers/trading.py).
+DRF throttles over `LIMITS` (exchange/api/rate_store.py: Redis shared by all web processes
+when REDIS_URL is set, else this process's memory), the rates read from settings on each
+request so deployments and tests can change them:
+
+- a request signed with an API key counts against its key (EXCHANGE_RATE_PER_KEY a second);
+- a request of a session-logged-in user (the browser) against its user, at the same rate;
+- any other request against its client address (exchange/client_address.py,
+  EXCHANGE_RATE_PER_IP a second), as does every failed authentication
+  (exchange/api/address_gate.py, which also refuses an address over its limit before its
+  credentials are checked).
+
+The socket's order entry counts against the same windows (exchange/consumers/trading.py).
 """
 
 from __future__ import annotations
@@ -13,13 +22,18 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
-from exchange.api.rate_window import LIMITS
+from exchange.api.rate_store import LIMITS
+from exchange.client_address import client_address
 
 DURATION = 1.0
 
 
 def key_ident(api_key: ApiKey) -> str:
     return f"key:{api_key.pk}"
+
+
+def user_ident(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 def address_ident(address: str) -> str:
@@ -31,15 +45,34 @@ def key_allowed(ident: str, limit: int) -> float | None:
     return LIMITS.check(ident, limit, DURATION)
 
 
+def window_of(api_key: ApiKey | None, user_id: int | None, address: str) -> tuple[str, int]:
+    """Whose window a request counts in, and its limit: the key's, else the logged-in
+    user's, else the client address's."""
+    if api_key is not None:
+        return key_ident(api_key), settings.EXCHANGE_RATE_PER_KEY
+    if user_id is not None:
+        return user_ident(user_id), settings.EXCHANGE_RATE_PER_KEY
+    return address_ident(address), settings.EXCHANGE_RATE_PER_IP
+
+
+def _authenticated_user_id(request) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
 class ApiKeyRateThrottle(BaseThrottle):
-    """EXCHANGE_RATE_PER_KEY requests a second for each API key."""
+    """EXCHANGE_RATE_PER_KEY requests a second for each API key, and for each user logged
+    in by session."""
 
     _wait: float | None = None
 
     def ident_and_limit(self, request) -> tuple[str, int] | None:
-        if not isinstance(request.auth, ApiKey):
+        if isinstance(request.auth, ApiKey):
+            return key_ident(request.auth), settings.EXCHANGE_RATE_PER_KEY
+        user_id = _authenticated_user_id(request)
+        if user_id is None:
             return None
-        return key_ident(request.auth), settings.EXCHANGE_RATE_PER_KEY
+        return user_ident(user_id), settings.EXCHANGE_RATE_PER_KEY
 
     def allow_request(self, request, view) -> bool:
         found = self.ident_and_limit(request)
@@ -53,9 +86,10 @@ class ApiKeyRateThrottle(BaseThrottle):
 
 
 class IpRateThrottle(ApiKeyRateThrottle):
-    """EXCHANGE_RATE_PER_IP requests a second for each client address without a key."""
+    """EXCHANGE_RATE_PER_IP requests a second for each client address, for requests with
+    neither a key nor a logged-in user."""
 
     def ident_and_limit(self, request) -> tuple[str, int] | None:
-        if isinstance(request.auth, ApiKey):
+        if isinstance(request.auth, ApiKey) or _authenticated_user_id(request) is not None:
             return None
-        return address_ident(self.get_ident(request)), settings.EXCHANGE_RATE_PER_IP
+        return address_ident(client_address(request)), settings.EXCHANGE_RATE_PER_IP

@@ -31,7 +31,8 @@ class MessageRate:
 
 
 class AddressCount:
-    """Open connections per client address in this process."""
+    """Open connections per client address in this process (the address by REST's rule,
+    exchange/client_address.py: the peer, or the client a trusted proxy forwards)."""
 
     def __init__(self) -> None:
         self._open: Counter[str] = Counter()

@@ -6,7 +6,10 @@ layer queue depth, persister lag), and `exchange_matcher_up` per shard.
 Prometheus scrapes any one web process and sees the matchers too; each matcher can also be
 scraped directly (`run_matcher --metrics-port`). Only clients whose address is in
 EXCHANGE_METRICS_ALLOW (networks; loopback by default) are answered, others get 403: each
-scrape asks every matcher for its report.
+scrape asks every matcher for its report. The address is the client address of
+exchange/client_address.py, as for the rate limits: the peer, or behind a proxy listed in
+EXCHANGE_TRUSTED_PROXIES the client it forwards (so a proxy on loopback does not open the
+metrics to everyone it serves).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
+from exchange.client_address import client_address
 from exchange.observability.matcher_reports import matcher_reports
 
 
@@ -56,7 +60,7 @@ def allowed(address: str) -> bool:
 
 
 async def metrics_view(request) -> HttpResponse:
-    if not allowed(request.META.get("REMOTE_ADDR", "")):
+    if not allowed(client_address(request)):
         return HttpResponseForbidden("/metrics is not served to this address.\n")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_MatcherCollector(await matcher_reports()))

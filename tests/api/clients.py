@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from django.test import Client
@@ -10,10 +11,21 @@ from django.test import Client
 from accounts.api_keys import api_key_create, signature
 from accounts.models import ApiKey
 
+_timestamp_lock = threading.Lock()
+_previous = [0]
+
+
+def next_timestamp() -> int:
+    """The clock in ms, strictly increasing in this process: each signed request is
+    single-use, so two identical requests signed in the same millisecond must differ."""
+    with _timestamp_lock:
+        _previous[0] = max(time.time_ns() // 1_000_000, _previous[0] + 1)
+        return _previous[0]
+
 
 def signed_headers(key: str, secret: str, method: str, path: str, body: bytes = b"",
                    timestamp: int | None = None) -> dict[str, str]:  # fmt: skip
-    timestamp = time.time_ns() // 1_000_000 if timestamp is None else timestamp
+    timestamp = next_timestamp() if timestamp is None else timestamp
     return {
         "X-API-KEY": key,
         "X-API-TIMESTAMP": str(timestamp),
@@ -48,6 +60,9 @@ class SignedClient:
 
     def delete(self, path: str):
         return self.request("DELETE", path)
+
+    def patch(self, path: str, body: object = None):
+        return self.request("PATCH", path, body)
 
     def place(self, **fields):
         body = {"symbol": "BTC-USDT", "type": "limit", **fields}

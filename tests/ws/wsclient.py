@@ -13,6 +13,7 @@ from decimal import Decimal
 from websockets.sync.client import connect
 
 from accounts.api_keys import signature
+from tests.api.clients import next_timestamp
 
 _req_ids = itertools.count(1)
 
@@ -79,14 +80,15 @@ class WsClient:
         self.send(message)
         return self.next(lambda m: m.get("type") in ("subscribed", "error"))
 
-    def auth(self, key: dict, timestamp: int | None = None) -> dict:
-        timestamp = time.time_ns() // 1_000_000 if timestamp is None else timestamp
+    def auth(self, key: dict, timestamp: int | None = None, **options) -> dict:
+        timestamp = next_timestamp() if timestamp is None else timestamp
         self.send(
             {
                 "op": "auth",
                 "key": key["key"],
                 "timestamp": timestamp,
                 "signature": signature(key["secret"], timestamp, "GET", "/ws/v1"),
+                **options,
             }
         )
         return self.next(lambda m: m.get("type") in ("authenticated", "error"))
