@@ -1,4 +1,5 @@
-"""Admin of accounts: users, API keys (the secret is shown once, when a key is made), and
+"""Admin of accounts: users, API keys (the secret is shown once, on the page answering the
+form that made the key, and stored nowhere), and
 funds: balances and the ledger to read, transfers to ask for, reconciliation alerts to
 resolve. Balances change only through the matcher, so nothing here edits one directly."""
 
@@ -8,20 +9,26 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey, Balance, LedgerEntry, ReconciliationAlert, Transfer, User
 from accounts.reconciliation import alerts_resolve
 from accounts.transfers import TransferError, transfer_request
+from audit import actions as audit_actions
+from audit.admin import AuditedModelAdmin, AuditedUserAdmin
 from exchange.admin import ReadOnlyAdmin
 
-admin.site.register(User, UserAdmin)
+admin.site.register(User, AuditedUserAdmin)
+
+
+_NEW_SECRET = "_new_api_key_secret"  # the request attribute holding a just-made key's secret
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AuditedModelAdmin):
     list_display = ["key", "user", "name", "permission", "created_at", "revoked_at"]
     list_filter = ["permission", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["key", "user__username", "name"]
@@ -44,16 +51,30 @@ class ApiKeyAdmin(admin.ModelAdmin):
         created, secret = api_key_create(user=obj.user, name=obj.name, permission=obj.permission)
         obj.pk, obj.key, obj.secret_encrypted = created.pk, created.key, created.secret_encrypted
         obj.created_at = created.created_at
-        self.message_user(
-            request,
-            f"API key {created.key} created. Its secret, shown only now: {secret}",
-            messages.WARNING,
-        )
+        setattr(request, _NEW_SECRET, secret)  # for response_add, in this request only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The new key's secret, on the page answering the form (no redirect): a message
+        would carry it to the next page in the messages cookie, or in the session."""
+        secret = getattr(request, _NEW_SECRET, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API key created",
+            "opts": self.opts,
+            "api_key": obj,
+            "secret": secret,
+            "change_url": reverse("admin:accounts_apikey_change", args=[obj.pk]),
+            "changelist_url": reverse("admin:accounts_apikey_changelist"),
+        }
+        return TemplateResponse(request, "admin/accounts/apikey/created.html", context)
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset) -> None:
         for api_key in queryset:
-            api_key_revoke(api_key=api_key)
+            with self.audited(request, audit_actions.API_KEY_REVOKE, api_key):
+                api_key_revoke(api_key=api_key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
 
 
@@ -126,7 +147,7 @@ class TransferForm(forms.ModelForm):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(AuditedModelAdmin):
     """The add form credits or debits a user; a transfer once asked for is never edited."""
 
     form = TransferForm

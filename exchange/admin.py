@@ -3,7 +3,7 @@
 A change of an existing market is applied by the matcher before it is saved
 (exchange/services/markets.py); a refusal (or silence) shows on the form and nothing is
 saved. A new market needs no command: the matcher picks it up from the database within a
-second (config sync).
+second (config sync). Every change, halt and resume is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from audit import actions as audit_actions
+from audit.admin import AuditedModelAdmin
+from audit.services import audit_record
 from exchange.errors import MarketChangeRefused
-from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
+from exchange.models import Market, MatcherState, Order, OrderEvent, Trade, TradingStop
 from exchange.models.order import OPEN_STATUSES
 from exchange.services.markets import market_change_apply
 from matching.engine.market import Market as EngineMarket
@@ -82,13 +85,13 @@ class MarketForm(forms.ModelForm):
 
 
 @admin.register(Market)
-class MarketAdmin(admin.ModelAdmin):
+class MarketAdmin(AuditedModelAdmin):
     form = MarketForm
     list_display = ("symbol", "base", "quote", "tick_size", "lot_size", "min_qty",
                     "min_notional", "status", "shard", "version", "matcher_error")  # fmt: skip
     list_filter = ("status", "shard")
     search_fields = ("symbol",)
-    actions = ("halt", "resume")
+    actions = ("halt", "resume", "halt_all")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Market | None = None) -> list[str]:
         fixed = ["symbol", "version", "matcher_error"]
@@ -105,7 +108,13 @@ class MarketAdmin(admin.ModelAdmin):
             except MarketChangeRefused as refusal:
                 self.message_user(request, f"{market.symbol}: {refusal.message}", messages.ERROR)
                 continue
-            changed.save(update_fields=["status", "version", "matcher_error", "updated_at"])
+            action = (
+                audit_actions.MARKET_HALT
+                if status == Market.Status.HALTED
+                else audit_actions.MARKET_RESUME
+            )
+            with self.audited(request, action, market):
+                changed.save(update_fields=["status", "version", "matcher_error", "updated_at"])
             self.message_user(request, f"{market.symbol} is now {status}.", messages.SUCCESS)
 
     @admin.action(description="Halt the selected markets")
@@ -115,6 +124,37 @@ class MarketAdmin(admin.ModelAdmin):
     @admin.action(description="Resume trading on the selected markets")
     def resume(self, request: HttpRequest, queryset: QuerySet[Market]) -> None:
         self._set_status(request, queryset, Market.Status.TRADING)
+
+    @admin.action(description="Kill switch: halt EVERY market (whatever is selected)")
+    def halt_all(self, request: HttpRequest, queryset: QuerySet[Market]) -> None:
+        trading = list(Market.objects.filter(status=Market.Status.TRADING).order_by("symbol"))
+        audit_record(
+            action=audit_actions.MARKETS_HALT_ALL,
+            actor=request.user,
+            object_type_name="market",
+            object_id="*",
+            object_repr="every market",
+            before={"trading": [market.symbol for market in trading]},
+            after={"trading": []},
+        )
+        self._set_status(request, trading, Market.Status.HALTED)
+
+
+@admin.register(TradingStop)
+class TradingStopAdmin(AuditedModelAdmin):
+    """The kill switch for one user: adding a stop cancels their open orders and refuses
+    their orders (`trading_disabled`) within a second; deleting it lets them trade again."""
+
+    list_display = ("user", "reason", "stopped_by", "created_at")
+    search_fields = ("user__username", "reason")
+    autocomplete_fields = ("user",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a stop is added or lifted (deleted), not edited
+
+    def save_model(self, request: HttpRequest, obj: TradingStop, form, change: bool) -> None:
+        obj.stopped_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

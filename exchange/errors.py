@@ -43,6 +43,14 @@ class DuplicateClientOrderId(OrderRejected):
         self.existing_order_id = existing_order_id
 
 
+class TradingDisabled(OrderRejected):
+    """An administrator has stopped the user trading (exchange.models.TradingStop)."""
+
+    def __init__(self) -> None:
+        reason = reason_of("trading_disabled")
+        super().__init__(reason.code, reason.message)
+
+
 class ServiceBusy(ExchangeError):
     """The exchange takes no new orders for now, to protect itself: its database is too far
     behind the matcher (or refuses a write). Cancels are still taken; nothing was placed."""
@@ -84,10 +92,10 @@ class OrderNotOpen(ExchangeError):
     """The order cannot be cancelled: it is `order_status` (filled, cancelled, ...), no longer
     open."""
 
-    def __init__(self, order_status: str) -> None:
+    def __init__(self, order_status: str, doing: str = "cancelled") -> None:
         super().__init__(
             "order_not_open",
-            f"The order is {order_status}; only open orders can be cancelled.",
+            f"The order is {order_status}; only open orders can be {doing}.",
             extra={"status": order_status},
         )
         self.order_status = order_status

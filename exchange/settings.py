@@ -15,6 +15,7 @@ from exchange.env import (
     env_int,
     env_list,
     env_networks,
+    env_origins,
     env_path,
     env_str,
     env_url,
@@ -34,6 +35,25 @@ SECRET_KEY = env_str("SECRET_KEY", "") or secret_key_kept_in(EXCHANGE_DATA_DIR)
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # Loopback is always served; EXCHANGE_ALLOWED_HOSTS adds public names.
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *env_list("EXCHANGE_ALLOWED_HOSTS", [])]
+
+# HTTPS behind a proxy (issue 18)
+# EXCHANGE_SECURE_PROXY: a TLS-terminating proxy in front sets `X-Forwarded-Proto: https` on
+# requests that came over HTTPS (and drops the header clients send), so a request is secure
+# when that header says so. It also means the exchange is served over HTTPS; EXCHANGE_HTTPS
+# says that alone (TLS ended by daphne itself, or a proxy that sets no header). Served over
+# HTTPS: cookies only over HTTPS, and HSTS for EXCHANGE_HSTS_SECONDS (a year; 0: none).
+EXCHANGE_SECURE_PROXY = env_bool("EXCHANGE_SECURE_PROXY", False)
+EXCHANGE_HTTPS = env_bool("EXCHANGE_HTTPS", EXCHANGE_SECURE_PROXY)
+if EXCHANGE_SECURE_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The origins a browser's unsafe request (a POST of the login form, of the admin) may come
+# from besides the request's own host, e.g. `https://exchange.example.com`
+CSRF_TRUSTED_ORIGINS = env_origins("EXCHANGE_CSRF_TRUSTED_ORIGINS", [])
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = EXCHANGE_HTTPS
+SECURE_HSTS_SECONDS = env_int("EXCHANGE_HSTS_SECONDS", 31_536_000 if EXCHANGE_HTTPS else 0)
+# Plain-HTTP requests redirected to HTTPS (off by default: health checks and the loopback
+# usually speak plain HTTP to the process)
+SECURE_SSL_REDIRECT = env_bool("EXCHANGE_SSL_REDIRECT", False)
 
 # The matcher's journal policy: fsync every batch before answering, every few ms, or never.
 EXCHANGE_FSYNC = env_choice("EXCHANGE_FSYNC", "always", choices=("always", "interval", "off"))
@@ -78,6 +98,7 @@ INSTALLED_APPS = [
     "exchange",
     "accounts",
     "fees",
+    "audit",
     "matching.service",
 ]
 
@@ -127,6 +148,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+
+# Database connections and read caches (issue 18)
+# PostgreSQL connections are kept and reused for EXCHANGE_DB_CONN_MAX_AGE seconds (0: one
+# per request, as Django's default), checked before reuse and dropped when dead; SQLite
+# (the embedded default) opens a file, which costs little, and keeps Django's default.
+# The 24 h ticker's figures and the matchers' reports are computed at most once per
+# interval below in each process, however many clients ask.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("EXCHANGE_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+EXCHANGE_TICKER_CACHE_SECONDS = 1.0
+EXCHANGE_MATCHER_REPORT_CACHE_SECONDS = 1.0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # How many commands may wait for the matcher before senders are told it is full.
@@ -218,14 +251,47 @@ REST_FRAMEWORK = {
 # Requests a second per API key, and per client IP for requests without a key.
 EXCHANGE_RATE_PER_KEY = env_int("EXCHANGE_RATE_PER_KEY", 100)
 EXCHANGE_RATE_PER_IP = env_int("EXCHANGE_RATE_PER_IP", 20)
+
+# Client address and limits (issue 18)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs; none by default: the peer
+# is the client). exchange/client_address.py: REST, the socket, the login pages, /metrics.
+EXCHANGE_TRUSTED_PROXIES = env_networks("EXCHANGE_TRUSTED_PROXIES", [])
+# Where the rate limits and lockouts count (exchange/api/rate_store.py): Redis, shared by
+# every web process, when there is one; else this process's memory.
+if REDIS_URL:
+    EXCHANGE_RATE_STORE = {
+        "BACKEND": "exchange.api.rate_redis.RedisWindow",
+        "OPTIONS": {"location": REDIS_URL},
+    }
+else:
+    EXCHANGE_RATE_STORE = {"BACKEND": "exchange.api.rate_window.SlidingWindow"}
+# A failed authentication under /api/ counts against the address's EXCHANGE_RATE_PER_IP;
+# over it, the address is refused before its credentials are checked.
+MIDDLEWARE = [*MIDDLEWARE, "exchange.api.address_gate.AddressGate"]
+# Login, sign-up and admin login (exchange/login_guard.py): POSTs per client address a
+# minute; failed logins per username and address within the window before a lockout.
+EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE = env_int("EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE", 30)
+EXCHANGE_LOGIN_MAX_FAILURES = env_int("EXCHANGE_LOGIN_MAX_FAILURES", 5)
+EXCHANGE_LOGIN_FAILURE_WINDOW_S = env_int("EXCHANGE_LOGIN_FAILURE_WINDOW_S", 900)
+EXCHANGE_LOGIN_LOCKOUT_S = env_int("EXCHANGE_LOGIN_LOCKOUT_S", 900)
 # How far a signed request's timestamp may be from the server's clock.
 EXCHANGE_SIGNATURE_WINDOW_MS = 5000
+# Where the signatures already used are remembered, each signed request being single-use
+# (accounts/replay_guard.py): Redis, shared by every process, when REDIS_URL is set, else
+# this process's memory.
+EXCHANGE_SIGNATURE_STORE = (
+    {"BACKEND": "accounts.replay_guard.RedisSignatures", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "accounts.replay_guard.MemorySignatures", "OPTIONS": {"MAX_ENTRIES": 200_000}}
+)
 
 # The WebSocket API (/ws/v1, exchange/consumers/).
 # A heartbeat goes to a connection that was sent nothing for this long.
 EXCHANGE_WS_HEARTBEAT_MS = env_int("EXCHANGE_WS_HEARTBEAT_MS", 10_000)
 # Messages waiting for one client; a client further behind is disconnected (slow_consumer).
 EXCHANGE_WS_QUEUE_SIZE = env_int("EXCHANGE_WS_QUEUE_SIZE", 2000)
+# ... and the bytes of those messages (as sent), so big ones cannot pile up either
+EXCHANGE_WS_QUEUE_BYTES = env_int("EXCHANGE_WS_QUEUE_BYTES", 8 * 1024 * 1024)
 # The largest client message read, and what one connection may hold.
 EXCHANGE_WS_MAX_MESSAGE_BYTES = env_int("EXCHANGE_WS_MAX_MESSAGE_BYTES", 16_384)
 EXCHANGE_WS_MAX_SUBSCRIPTIONS = env_int("EXCHANGE_WS_MAX_SUBSCRIPTIONS", 100)

@@ -106,7 +106,7 @@ def redis_url() -> str:
 def fresh_rate_limits() -> None:
     """Rate-limit windows live in the server process's memory: none carries over between
     tests run in this process."""
-    from exchange.api.rate_window import LIMITS
+    from exchange.api.rate_store import LIMITS
 
     LIMITS.clear()
 
@@ -118,10 +118,12 @@ def fresh_key_cache() -> None:
     from accounts.key_cache import forget_all
     from exchange.services.orders import forget_markets
     from exchange.services.read_fence import forget_fences
+    from exchange.services.ticker import forget_tickers
 
     forget_all()
     forget_markets()
     forget_fences()
+    forget_tickers()
 
 
 @functools.cache

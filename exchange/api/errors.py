@@ -26,6 +26,7 @@ from exchange.errors import (
     OrderNotFound,
     ReadBehind,
     ServiceBusy,
+    TradingDisabled,
 )
 from matching.service.client import MatcherUnavailable
 from matching.service.transport import TransportUnavailable
@@ -98,6 +99,7 @@ DOMAIN_STATUSES: dict[type[ExchangeError], int] = {
     OrderNotFound: 404,
     MarketNotFound: 404,
     DuplicateClientOrderId: 409,
+    TradingDisabled: 403,
     ServiceBusy: 503,
     ReadBehind: 503,
     ExchangeError: 400,

@@ -92,6 +92,28 @@ def order_command(body: object, *, user_id: int) -> dict:
     return command
 
 
+AMEND_FIELDS = ("quantity", "price", "display_quantity")
+
+
+def amend_command(body: object, *, user_id: int, order_id: int) -> dict:
+    """The engine's `amend` command for `body` (`quantity`, `price`, `display_quantity`: at
+    least one, decimal strings; null counts as absent), or ApiError (`invalid_json`,
+    `invalid_field`, `invalid_amend` when none is given)."""
+    if not isinstance(body, dict):
+        raise ApiError("invalid_json", "The body must be a JSON object.")
+    command: dict = {"op": "amend", "id": order_id, "user": user_id}
+    for field, value in body.items():
+        if field not in AMEND_FIELDS:
+            raise invalid(str(field)[:64], f"Unknown field {str(field)[:64]!r}.")
+        if value is not None:
+            command[field] = _decimal_text(field, value)
+    if not any(field in command for field in AMEND_FIELDS):
+        raise ApiError(
+            "invalid_amend", "Give at least one of quantity, price and display_quantity."
+        )
+    return command
+
+
 def _converted(field: str, value: object) -> object:
     if field in NAME_FIELDS:
         if not isinstance(value, str):

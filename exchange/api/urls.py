@@ -10,6 +10,7 @@ urlpatterns = [
     path("performance", performance.PerformanceView.as_view(), name="performance"),
     path("symbols", market_data.SymbolsView.as_view(), name="symbols"),
     path("orders", orders.OrdersView.as_view(), name="orders"),
+    path("orders/cancel-after", orders.CancelAfterView.as_view(), name="orders-cancel-after"),
     path("orders/<str:order_id>", orders.OrderView.as_view(), name="order"),
     path("book/<str:symbol>", market_data.BookView.as_view(), name="book"),
     path("book/<str:symbol>/imbalance", market_data.ImbalanceView.as_view(), name="imbalance"),

@@ -20,8 +20,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from exchange.api.errors import ApiError
+from exchange.client_address import client_address
 from exchange.models.market import canonical_symbol
 from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
+from exchange.services.cancel_on_disconnect import orders_cancel_on_disconnect
 from matching.service.protocol import now_ms
 
 from .guards import KNOWN_MARKETS, OPEN_BY_ADDRESS, MessageRate
@@ -29,9 +31,17 @@ from .identity_watch import Watched, unwatch, watch
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
 from .messages import subscription_of as parse_subscription
 from .outbox import Outbox
+from .placed_orders import PlacedOrders, keep_running
 from .private import OrderTracker
 from .subscriptions import Subscriptions
-from .trading import Identity, authenticate, client_of, order_request, session_identity
+from .trading import (
+    ORDER_OPS,
+    Identity,
+    authenticate,
+    client_of,
+    order_request,
+    session_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,7 @@ class Limits:
 
     heartbeat_seconds: float
     queue_size: int
+    queue_bytes: int
     max_message_bytes: int
     max_subscriptions: int
     max_pending_requests: int
@@ -57,6 +68,7 @@ class Limits:
         return cls(
             heartbeat_seconds=settings.EXCHANGE_WS_HEARTBEAT_MS / 1000,
             queue_size=settings.EXCHANGE_WS_QUEUE_SIZE,
+            queue_bytes=settings.EXCHANGE_WS_QUEUE_BYTES,
             max_message_bytes=settings.EXCHANGE_WS_MAX_MESSAGE_BYTES,
             max_subscriptions=settings.EXCHANGE_WS_MAX_SUBSCRIPTIONS,
             max_pending_requests=settings.EXCHANGE_WS_MAX_PENDING_REQUESTS,
@@ -69,7 +81,7 @@ class Limits:
 class ExchangeConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
-        self.address = (self.scope.get("client") or ["", 0])[0] or ""
+        self.address = client_address(self.scope)
         if not OPEN_BY_ADDRESS.enter(self.address, self.limits.max_per_address):
             self.address = None  # not counted
             await self.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE)
@@ -78,6 +90,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.outbox = Outbox(
             self.base_send,
             limit=self.limits.queue_size,
+            limit_bytes=self.limits.queue_bytes,
             heartbeat_seconds=self.limits.heartbeat_seconds,
             on_cut_off=self._cut_off,
         )
@@ -93,6 +106,8 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.requests: set[asyncio.Task] = set()
         self.tracker: OrderTracker | None = None
         self.known_symbols: set[str] = set()
+        self.cancel_on_disconnect = False
+        self.placed = PlacedOrders()  # the orders placed through this socket (the newest)
         self.torn_down = False
         await self.accept()
         if self.identity.user_id is not None:
@@ -149,7 +164,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             )
 
     async def _handle(self, op: object, message: dict) -> None:
-        if op not in ("order.place", "order.cancel") and not self.message_rate.allow():
+        if op not in ORDER_OPS and not self.message_rate.allow():
             limit = self.limits.messages_per_second
             raise ClientError("rate_limited", f"At most {limit} messages a second besides orders.")
         if op == "ping":
@@ -160,14 +175,17 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
             await self._unsubscribe(parse_subscription(message))
         elif op == "auth":
             await self._authenticate(message)
-        elif op in ("order.place", "order.cancel"):
+        elif op == "session":
+            self._session_options(message)
+        elif op in ORDER_OPS:
             self._order(op, message)
         elif op is None:
             raise ClientError("missing_field", "op is required.", field="op")
         else:
             raise ClientError(
                 "unknown_op",
-                "op is one of subscribe, unsubscribe, auth, ping, order.place, order.cancel.",
+                "op is one of subscribe, unsubscribe, auth, session, ping, order.place, "
+                "order.cancel, order.amend.",
                 field="op",
             )
 
@@ -236,7 +254,30 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         self.identity = Identity(user_id=api_key.user_id, api_key=api_key)
         watch(self._identity_ended, Watched(api_key.user_id, api_key.pk, session_key))
         permission = "trade" if api_key.can_trade else "read"
-        self.outbox.put({"type": "authenticated", "permission": permission, "ts": now_ms()})
+        if message.get("cancel_on_disconnect") is True:
+            self.cancel_on_disconnect = True
+        self.outbox.put(
+            {
+                "type": "authenticated",
+                "permission": permission,
+                "cancel_on_disconnect": self.cancel_on_disconnect,
+                "ts": now_ms(),
+            }
+        )
+
+    def _session_options(self, message: dict) -> None:
+        """`{"op": "session", "cancel_on_disconnect": true}`: a session-logged-in socket asks
+        for its orders to be cancelled when it closes (an `auth` message may ask the same)."""
+        if self.identity.user_id is None:
+            raise ClientError("unauthenticated", "Log in, or send a signed auth message, first.")
+        wanted = message.get("cancel_on_disconnect")
+        if not isinstance(wanted, bool):
+            raise ClientError(
+                "invalid_field", "cancel_on_disconnect must be true or false.",
+                field="cancel_on_disconnect",
+            )  # fmt: skip
+        self.cancel_on_disconnect = wanted
+        self.outbox.put({"type": "session", "cancel_on_disconnect": wanted, "ts": now_ms()})
 
     def _order(self, op: str, message: dict) -> None:
         """Answered from a task of its own: the matcher's reply takes a while, and the
@@ -255,6 +296,8 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
     async def _answer(self, op: str, message: dict, started: float) -> None:
         response = await order_request(op, message, self.identity, self.client)
         self.outbox.put({**response, "ts": now_ms()})
+        if op == "order.place" and response["status"] == 201:
+            self.placed.remember(response["body"]["order_id"])
         kind = "place" if op == "order.place" else "cancel"
         order_handled("websocket", kind, time.perf_counter() - started)
 
@@ -306,6 +349,12 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         if self.torn_down:
             return
         self.torn_down = True
+        if self.cancel_on_disconnect and self.identity.user_id is not None and self.placed:
+            keep_running(
+                orders_cancel_on_disconnect(
+                    user_id=self.identity.user_id, order_ids=self.placed.ids()
+                )
+            )
         unwatch(self._identity_ended)
         self.outbox.close()
         for task in self.requests:

@@ -28,7 +28,8 @@ from django.db.models import Max
 
 from exchange.models import Market, Trade
 from exchange.selectors.candles import INTERVALS_MS, candles_list
-from exchange.selectors.market_data import market_get, ticker_24h
+from exchange.selectors.market_data import market_get
+from exchange.services.ticker import ticker_figures
 from matching.service.protocol import book_cache_key, now_ms
 
 from .messages import Subscription
@@ -63,10 +64,14 @@ def _cached_book_seq(symbol: str) -> int:
 
 
 def read_ticker(symbol: str) -> tuple[dict, Progress]:
-    """REST's 24 h ticker; the progress is read first, so the figures are at least as new."""
+    """REST's 24 h ticker; the progress is read first, so the figures are at least as new.
+    The 24 h figures are the process's kept ones (`exchange.services.ticker`: the window
+    read at most once a second, newer trades folded in), and the trade progress is the
+    latest trade they cover."""
     market = market_get(symbol)
-    progress = Progress(_cached_book_seq(symbol), _last_trade_id(market))
-    return ticker_24h(market=market), progress
+    book_seq = _cached_book_seq(symbol)
+    figures, trade_id = ticker_figures(market)
+    return figures, Progress(book_seq, trade_id)
 
 
 def read_candle(symbol: str, interval: str, open_time: int) -> tuple[list | None, Progress]:

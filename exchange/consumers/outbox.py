@@ -5,8 +5,9 @@ client: it appends here and returns. The writer sends while the socket takes dat
 ASGI `send` never waits (Twisted buffers without limit), so the writer watches the socket
 itself: it registers as a Twisted push producer on the connection, and Twisted pauses it when
 the socket's write buffer fills (the client stopped reading) and resumes it once drained.
-While paused, messages pile up here; past `limit` the client is too far behind: it is told
-(`slow_consumer`, if the socket still takes it) and disconnected, and it resubscribes.
+While paused, messages pile up here, each as the text it is sent as; past `limit` messages
+or `limit_bytes` of text the client is too far behind: it is told (`slow_consumer`, if the
+socket still takes it) and disconnected, and it resubscribes.
 A connection with nothing to send gets a heartbeat every `heartbeat_seconds`.
 """
 
@@ -77,6 +78,10 @@ def _daphne_protocol(send: Any) -> Any | None:
     return None
 
 
+def _text(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
 class Outbox:
     """A bounded FIFO of messages for one client and the writer that drains it."""
 
@@ -87,15 +92,18 @@ class Outbox:
         limit: int,
         heartbeat_seconds: float,
         on_cut_off: Callable[[], None],
+        limit_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self._send = send
         self._limit = max(1, limit)
+        self._limit_bytes = max(1, limit_bytes)
+        self._bytes = 0  # the length of the queued texts
         self._heartbeat = max(0.05, heartbeat_seconds)
         self._on_cut_off = on_cut_off
-        self._queue: deque[dict] = deque()
+        self._queue: deque[str] = deque()
         self._wake = asyncio.Event()
         self._writable = True
-        self._overflowed = False
+        self._overflowed = ""  # what the client fell behind by: "N messages" or "N bytes"
         self.closed = False
         self._last_sent = time.monotonic()
 
@@ -140,11 +148,18 @@ class Outbox:
         updates that follow it are never split."""
         if self.closed:
             return False
-        if len(self._queue) + len(messages) > self._limit:
-            self._overflowed = self.closed = True
+        texts = [_text(message) for message in messages]
+        size = sum(map(len, texts))
+        if len(self._queue) + len(texts) > self._limit:
+            self._overflowed = f"{self._limit} messages"
+        elif self._bytes + size > self._limit_bytes:
+            self._overflowed = f"{self._limit_bytes} bytes"
+        if self._overflowed:
+            self.closed = True
             self._wake.set()
             return False
-        self._queue.extend(messages)
+        self._queue.extend(texts)
+        self._bytes += size
         self._wake.set()
         return True
 
@@ -152,6 +167,7 @@ class Outbox:
         """No more messages; the writer stops."""
         self.closed = True
         self._queue.clear()
+        self._bytes = 0
         self._wake.set()
 
     async def run(self) -> None:
@@ -165,7 +181,9 @@ class Outbox:
             if self.closed and not self._queue:
                 return
             if self._queue and self._writable:
-                await self._write(self._queue.popleft())
+                text = self._queue.popleft()
+                self._bytes -= len(text)
+                await self._write(text)
                 written += 1
                 if written % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
@@ -175,15 +193,16 @@ class Outbox:
             if self._writable and not self._queue:
                 idle = self._last_sent + self._heartbeat - time.monotonic()
             if idle is not None and idle <= 0:
-                self._queue.append({"type": "heartbeat", "ts": now_ms()})
+                heartbeat = _text({"type": "heartbeat", "ts": now_ms()})
+                self._queue.append(heartbeat)
+                self._bytes += len(heartbeat)
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), idle)
             except TimeoutError:
                 pass
 
-    async def _write(self, message: dict) -> None:
-        text = json.dumps(message, separators=(",", ":"))
+    async def _write(self, text: str) -> None:
         await self._send({"type": "websocket.send", "text": text})
         self._last_sent = time.monotonic()
 
@@ -192,13 +211,16 @@ class Outbox:
         reads that far), then the close; Twisted drops the TCP connection if the client does
         not answer the close handshake."""
         self._queue.clear()
-        log.info("ws: a client fell more than %s messages behind: disconnected", self._limit)
+        self._bytes = 0
+        log.info("ws: a client fell more than %s behind: disconnected", self._overflowed)
         try:
             await self._write(
-                error(
-                    "slow_consumer",
-                    f"More than {self._limit} messages waited for this client: disconnected. "
-                    "Reconnect and subscribe again for a fresh snapshot.",
+                _text(
+                    error(
+                        "slow_consumer",
+                        f"More than {self._overflowed} waited for this client: disconnected. "
+                        "Reconnect and subscribe again for a fresh snapshot.",
+                    )
                 )
             )
             await self._send({"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE_CODE})

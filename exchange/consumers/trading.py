@@ -1,32 +1,36 @@
-"""Who is on the socket, and order entry over it (`order.place`, `order.cancel`).
+"""Who is on the socket, and order entry over it (`order.place`, `order.cancel`,
+`order.amend`).
 
 A connection is logged in by the browser's session cookie (Channels' AuthMiddlewareStack) or
 by an `auth` message signed like a REST request over `timestamp + "GET/ws/v1"`. Order entry
 goes through the same service functions as REST, and is answered with the same status and
 body, errors included; it counts against the same rate limit as the key's (or, for a
-session, the address's) REST requests, so the socket is no way around it.
+session, the user's) REST requests, so the socket is no way around it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from accounts.authentication import authenticate_signed
+from accounts.key_cache import aorder_entry_key
 from accounts.models import ApiKey
 from exchange.api.errors import ApiError, as_api_error
-from exchange.api.throttling import ApiKeyRateThrottle, IpRateThrottle
+from exchange.api.throttling import key_allowed, window_of
+from exchange.client_address import client_address
 from exchange.errors import OrderNotFound
 from exchange.selectors.orders import parse_order_id
+from exchange.services.order_amend import order_amend
 from exchange.services.orders import order_cancel, order_place
 
 from .messages import ClientError
 
 WS_METHOD, WS_PATH = "GET", "/ws/v1"
 REQUEST_FIELDS = ("op", "req_id")  # the socket's own; the rest is the REST body
+ORDER_OPS = frozenset(("order.place", "order.cancel", "order.amend"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ def session_identity(scope: dict) -> Identity:
 
 
 async def authenticate(message: dict) -> ApiKey:
-    """The key an `auth` message proves; ClientError with API.md's 401 codes otherwise."""
+    """The key an `auth` message proves, its signature used up (accounts/authentication.py:
+    the same checks as a signed REST request, `replayed_request` included); ClientError with
+    API.md's 401 codes otherwise."""
     key, timestamp, signature = (message.get(name) for name in ("key", "timestamp", "signature"))
     if key is None or timestamp is None or signature is None:
         raise ClientError(
@@ -62,30 +68,22 @@ async def authenticate(message: dict) -> ApiKey:
         return await database_sync_to_async(authenticate_signed, thread_sensitive=False)(
             key, timestamp, signature, WS_METHOD, WS_PATH, b""
         )
-    except AuthenticationFailed as exc:
+    except (AuthenticationFailed, Throttled) as exc:
         error = as_api_error(exc)
-        raise ClientError(error.code, error.message, status=401) from None
+        raise ClientError(error.code, error.message, status=error.status) from None
 
 
 def rate_allowed(identity: Identity, client: dict) -> bool:
-    """REST's throttles, asked with what they look at: the key, or the client's address
-    (in-memory windows: no thread, no lock to wait for)."""
-    request = SimpleNamespace(auth=identity.api_key, META=client["meta"], headers=client["headers"])
-    throttle = ApiKeyRateThrottle() if identity.api_key is not None else IpRateThrottle()
-    return throttle.allow_request(request, None)
+    """REST's rate limit, asked with what it looks at: the key, else the session's user,
+    else the client's address (exchange/api/throttling.py)."""
+    ident, limit = window_of(identity.api_key, identity.user_id, client.get("address", ""))
+    return key_allowed(ident, limit) is None
 
 
 def client_of(scope: dict) -> dict:
-    """The parts of the handshake the IP rate limit reads."""
-    headers = {
-        name.decode("latin1").lower(): value.decode("latin1")
-        for name, value in scope.get("headers", [])
-    }
-    address = (scope.get("client") or ["", 0])[0]
-    forwarded = (
-        {"x-forwarded-for": headers["x-forwarded-for"]} if "x-forwarded-for" in headers else {}
-    )
-    return {"meta": {"REMOTE_ADDR": address}, "headers": forwarded}
+    """What the rate limit reads of the handshake: the client address, by REST's rule
+    (exchange/client_address.py)."""
+    return {"address": client_address(scope)}
 
 
 async def _execute(op: str, message: dict, identity: Identity) -> tuple[int, dict]:
@@ -98,16 +96,26 @@ async def _execute(op: str, message: dict, identity: Identity) -> tuple[int, dic
         order_id = parse_order_id(str(raw))
     if not order_id:
         raise OrderNotFound()
+    if op == "order.amend":  # REST's PATCH body: the fields besides op, req_id and order_id
+        body = {
+            key: value
+            for key, value in message.items()
+            if key not in REQUEST_FIELDS and key != "order_id"
+        }
+        return 200, await order_amend(user_id=identity.user_id, order_id=order_id, body=body)
     return 200, await order_cancel(user_id=identity.user_id, order_id=order_id)
 
 
 async def order_request(op: str, message: dict, identity: Identity, client: dict) -> dict:
-    """The `response` to an `order.place` or `order.cancel`: REST's status and body."""
+    """The `response` to an `order.place`, `order.cancel` or `order.amend`: REST's status
+    and body."""
     try:
         if identity.user_id is None:
             raise ApiError("missing_credentials", "Credentials are required.", status=401)
         if not identity.can_trade:
             raise ApiError("permission_denied", "This API key is read-only.", status=403)
+        if identity.api_key is not None and await aorder_entry_key(identity.api_key.key) is None:
+            raise ApiError("invalid_api_key", "Unknown or revoked API key.", status=401)
         if not rate_allowed(identity, client):
             raise ApiError("rate_limited", "Too many requests; retry in 1 s.", status=429)
         status, body = await _execute(op, message, identity)

@@ -1,8 +1,10 @@
 """Markets, orders, trades and the matcher's bookkeeping, kept in step with the matcher."""
 
+from exchange.models.candle import CandleMinute
 from exchange.models.market import Market
 from exchange.models.matcher_state import MatcherState
 from exchange.models.order import Order, OrderEvent
 from exchange.models.trade import Trade
+from exchange.models.trading_stop import TradingStop
 
-__all__ = ["Market", "MatcherState", "Order", "OrderEvent", "Trade"]
+__all__ = ["CandleMinute", "Market", "MatcherState", "Order", "OrderEvent", "Trade", "TradingStop"]

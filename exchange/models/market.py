@@ -52,6 +52,18 @@ class Market(models.Model):
         default=8, validators=[MinValueValidator(0), MaxValueValidator(18)]
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.TRADING)
+    price_band_pct = decimal_field(
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("999.99999999"))],
+        help_text="Orders priced further than this percentage from the last trade (or the mid "
+        "before any trade) are refused price_out_of_band; market orders stop at that edge. "
+        "0: no band.",
+    )
+    max_open_orders = models.PositiveIntegerField(
+        default=200,
+        help_text="Live orders (resting or waiting stops) one user may have here; more are "
+        "refused too_many_orders. 0: no limit.",
+    )
     shard = models.CharField(
         max_length=32,
         blank=True,
@@ -108,5 +120,7 @@ class Market(models.Model):
             "min_notional": plain(self.min_notional),
             "quote_precision": self.quote_precision,
             "status": self.status,
+            "max_open_orders": self.max_open_orders,
+            "price_band_pct": plain(self.price_band_pct),
             "version": self.version,
         }

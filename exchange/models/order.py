@@ -107,6 +107,9 @@ class OrderEvent(models.Model):
     position = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=STATUSES)
     filled_quantity = decimal_field()
+    # why it changed, where the status does not say it all: `user` (a cancel), `stp`,
+    # `expired`, `cancel_after`, or the engine's reason of a rejection; empty for the rest
+    reason = models.CharField(max_length=32, blank=True, default="")
     at = models.DateTimeField()
 
     class Meta:

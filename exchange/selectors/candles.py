@@ -1,46 +1,47 @@
-"""OHLCV candles computed from the trade table, bucketed by time in SQL.
+"""OHLCV candles of every interval, aggregated in SQL from the one-minute rollups
+(`CandleMinute`), which the persister writes with the trades: a request reads at most a
+capped window of minute rows (`MAX_CANDLES` candles), never the trade table.
 
-Buckets are aligned on the Unix epoch in UTC (a `1d` candle opens at 00:00 UTC). The bucket of
-a trade is computed in the database from whole seconds, with integer arithmetic only, so a
-trade on a boundary falls in the same candle on PostgreSQL and on SQLite (the embedded
-default); a float epoch (SQLite's `julianday`) could put it one candle early.
+Buckets are aligned on the Unix epoch in UTC (a `1d` candle opens at 00:00 UTC). A minute's
+open time is an integer of ms, so its bucket is integer arithmetic, the same on PostgreSQL
+and on SQLite (the embedded default); a minute lies wholly inside one bucket of each
+interval, so a candle holds exactly the trades whose time falls in it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import BigIntegerField, ExpressionWrapper, Func, Max, Min, Value
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Max, Min, Value
 
 from exchange.api.formatting import fixed, places
-from exchange.models import Market, Trade
+from exchange.models import CandleMinute, Market
 from exchange.models.exact_sql import ExactSum
 from matching.service.protocol import now_ms
 
 INTERVALS_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000}
 MAX_CANDLES = 1000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+READ_ATTEMPTS = 5
+T = TypeVar("T")
 # 9999-12-31T23:59:59.999Z: the last millisecond a Python datetime can hold.
 MAX_MS = 253_402_300_799_999
 
 
-class EpochSeconds(Func):
-    """Whole seconds since 1970-01-01 UTC of a datetime column (exact, no floats)."""
-
-    output_field = BigIntegerField()
-    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores "YYYY-MM-DD HH:MM:SS.ffffff"; SQLite would round the fraction to ms
-        # (59.9999995 s becoming the next minute), so only the first 19 characters are read.
-        # `%` is doubled twice: once for this template, once for the backend's parameters.
-        template = "CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER)"
-        return self.as_sql(compiler, connection, template=template)
+class RollupMoved(Exception):
+    """A rollup changed between an aggregate and the read of its open or close by trade id
+    (the persister committed a batch in between: each statement sees the latest commit)."""
 
 
-def _moment(ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=ms)
+def consistent_read(read: Callable[[], T]) -> T:
+    """`read()`, started over while a rollup moves under it (`READ_ATTEMPTS` at most)."""
+    for _ in range(READ_ATTEMPTS - 1):
+        try:
+            return read()
+        except RollupMoved:
+            continue
+    return read()
 
 
 def candle_window(
@@ -73,43 +74,53 @@ def candles_list(
     first, last = candle_window(interval_ms=interval_ms, start=start, end=end, limit=limit)
     results: list[list] = []
     if first <= last:
-        results = _candles(market, interval_ms, first, last)
+        results = consistent_read(lambda: _candles(market, interval_ms, first, last))
     return {"symbol": market.symbol, "interval": interval, "results": results, "next": None}
 
 
 def _candles(market: Market, interval_ms: int, first: int, last: int) -> list[list]:
-    seconds = interval_ms // 1000
-    trades = Trade.objects.filter(market=market, executed_at__gte=_moment(max(first, 0)))
+    minutes = CandleMinute.objects.filter(market=market, minute__gte=max(first, 0))
     if last + interval_ms <= MAX_MS:
-        trades = trades.filter(executed_at__lt=_moment(last + interval_ms))
+        minutes = minutes.filter(minute__lt=last + interval_ms)
     bucket = ExpressionWrapper(
-        EpochSeconds("executed_at") / Value(seconds) * Value(seconds),
-        output_field=BigIntegerField(),
+        F("minute") / Value(interval_ms) * Value(interval_ms), output_field=BigIntegerField()
     )
     rows = list(
-        trades.annotate(bucket=bucket)
+        minutes.annotate(bucket=bucket)
         .values("bucket")
         .annotate(
-            high=Max("price"),
-            low=Min("price"),
-            volume=ExactSum("quantity"),
-            first_id=Min("id"),
-            last_id=Max("id"),
+            high=Max("high"),
+            low=Min("low"),
+            volume=ExactSum("volume"),
+            first_id=Min("first_trade_id"),
+            last_id=Max("last_trade_id"),
         )
         .order_by("bucket")
     )
-    ends = {row["first_id"] for row in rows} | {row["last_id"] for row in rows}
-    prices: dict[int, Decimal] = dict(
-        Trade.objects.filter(id__in=ends).values_list("id", "price") if ends else []
+    opens: dict[int, Decimal] = dict(
+        minutes.filter(first_trade_id__in=[row["first_id"] for row in rows]).values_list(
+            "first_trade_id", "open"
+        )
+        if rows
+        else []
     )
+    closes: dict[int, Decimal] = dict(
+        minutes.filter(last_trade_id__in=[row["last_id"] for row in rows]).values_list(
+            "last_trade_id", "close"
+        )
+        if rows
+        else []
+    )
+    if any(row["first_id"] not in opens or row["last_id"] not in closes for row in rows):
+        raise RollupMoved
     price_places, lot_places = places(market.tick_size), places(market.lot_size)
     return [
         [
-            row["bucket"] * 1000,
-            fixed(prices[row["first_id"]], price_places),
+            row["bucket"],
+            fixed(opens[row["first_id"]], price_places),
             fixed(row["high"], price_places),
             fixed(row["low"], price_places),
-            fixed(prices[row["last_id"]], price_places),
+            fixed(closes[row["last_id"]], price_places),
             fixed(row["volume"], lot_places),
         ]
         for row in rows

@@ -1,4 +1,5 @@
-"""Reads behind the public market-data API: markets, the cached L2 book, trades, the ticker.
+"""Reads behind the public market-data API: markets, the cached L2 book, trades, the ticker
+(from the one-minute candle rollups).
 
 Nothing here asks the matcher: the book comes from the cache entry the running matcher
 refreshes (at most every 50 ms, `matching.service.protocol.book_cache_key`), trades from
@@ -9,21 +10,26 @@ decimal strings.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from exchange.api.formatting import fixed, iso_time, places
 from exchange.errors import MarketNotFound
-from exchange.models import Market, Trade
+from exchange.models import CandleMinute, Market, Trade
+from exchange.models.candle import MINUTE_MS, minute_of, minute_start
 from exchange.models.exact_sql import ExactProduct, ExactSum
 from exchange.models.fields import plain
 from exchange.models.market import canonical_symbol
+from exchange.selectors.candles import RollupMoved, consistent_read
 from matching.service.protocol import book_cache_key, now_ms
 
+BOOK_POLL_SECONDS = 0.005
 # Room for any sum of 40-digit values: the default context (28 digits) would round them.
 EXACT = Context(prec=100)
 RATIO_PLACES = 8
@@ -56,6 +62,11 @@ def markets_list() -> list[dict]:
             "quote_precision": market.quote_precision,
             "base_precision": places(market.lot_size),
             "status": market.status,
+            # API.md, "Market safety": why it is not trading, and when it resumes by itself
+            "status_reason": None if market.status == Market.Status.TRADING else "admin",
+            "resumes_at": None,
+            "max_open_orders": market.max_open_orders,
+            "price_band_pct": plain(market.price_band_pct),
         }
         for market in Market.objects.order_by("symbol")
     ]
@@ -185,47 +196,171 @@ def trades_recent(*, market: Market, limit: int, before: int | None = None) -> d
     return {"results": results, "next": str(results[-1]["trade_id"]) if more else None}
 
 
-def ticker_24h(*, market: Market) -> dict:
-    """The last 24 hours of trades, rolling, with the best bid and ask of the cached book.
+def last_trade(market: Market) -> tuple[int, int]:
+    """(id, engine seq) of the market's latest trade in the table ((0, 0) before the first)."""
+    latest = Trade.objects.filter(market=market).order_by("-id").values_list("id", "seq").first()
+    return latest if latest else (0, 0)
+
+
+def book_top_at_least(*, market: Market, seq: int, wait_seconds: float) -> dict:
+    """`book_top` of a cached book at `seq` or later, waiting up to `wait_seconds` for the
+    matcher's next refresh (it comes within 50 ms): a ticker's best prices are never older
+    than its last trade. After the wait, the book as it is."""
+    deadline = time.monotonic() + wait_seconds
+    while _cached_book(market)["seq"] < seq and time.monotonic() < deadline:
+        time.sleep(BOOK_POLL_SECONDS)
+    return book_top(market=market)
+
+
+NO_TRADES: dict = {"count": 0}
+
+
+def _figures(rows: QuerySet, **fields: Any) -> dict:
+    """high, low, volume, quote_volume, count, and the (id, price) of the first and last
+    trade of `rows`, whose columns `fields` names (the trade table's or the rollups')."""
+    figures = rows.aggregate(
+        high=Max(fields["high"]),
+        low=Min(fields["low"]),
+        volume=ExactSum(fields["volume"]),
+        quote_volume=ExactSum(fields["quote_volume"]),
+        count=fields["count"],
+        first_id=Min(fields["first_id"]),
+        last_id=Max(fields["last_id"]),
+    )
+    if not figures["count"]:
+        return NO_TRADES
+    first_id, last_id = figures.pop("first_id"), figures.pop("last_id")
+    first = rows.filter(**{fields["first_id"]: first_id}).values_list(fields["open"]).first()
+    last = rows.filter(**{fields["last_id"]: last_id}).values_list(fields["close"]).first()
+    if first is None or last is None:
+        raise RollupMoved
+    return {**figures, "first": (first_id, first[0]), "last": (last_id, last[0])}
+
+
+def _trade_figures(trades: QuerySet) -> dict:
+    return _figures(
+        trades,
+        high="price",
+        low="price",
+        volume="quantity",
+        quote_volume=ExactProduct("price", "quantity"),
+        count=Count("id"),
+        first_id="id",
+        last_id="id",
+        open="price",
+        close="price",
+    )
+
+
+def figures_combined(a: dict, b: dict) -> dict:
+    """The figures of two sets of trades with no trade in common."""
+    if not a["count"] or not b["count"]:
+        return a if a["count"] else b
+    with localcontext(EXACT):
+        return {
+            "high": max(a["high"], b["high"]),
+            "low": min(a["low"], b["low"]),
+            "volume": a["volume"] + b["volume"],
+            "quote_volume": a["quote_volume"] + b["quote_volume"],
+            "count": a["count"] + b["count"],
+            "first": min(a["first"], b["first"]),
+            "last": max(a["last"], b["last"]),
+        }
+
+
+def ticker_since() -> datetime:
+    """Where the ticker's rolling 24 h window starts now."""
+    return timezone.now() - timedelta(hours=24)
+
+
+def ticker_window(*, market: Market, since: datetime) -> dict:
+    """The figures (`figures_combined`'s form) of the market's trades since `since`: its
+    whole minutes from the one-minute rollups, the part of a minute at its start (under a
+    minute of trades) from the trade table."""
+    whole = minute_of(since)  # the first whole minute of the window
+    edge = NO_TRADES  # the trades from `since` to that minute
+    if minute_start(whole) < since:
+        whole += MINUTE_MS
+        edge = _trade_figures(
+            Trade.objects.filter(
+                market=market, executed_at__gte=since, executed_at__lt=minute_start(whole)
+            )
+        )
+    minutes = CandleMinute.objects.filter(market=market, minute__gte=whole)
+    return figures_combined(edge, consistent_read(lambda: _minute_figures(minutes)))
+
+
+def _minute_figures(minutes: QuerySet) -> dict:
+    return _figures(
+        minutes,
+        high="high",
+        low="low",
+        volume="volume",
+        quote_volume="quote_volume",
+        count=Sum("trade_count"),
+        first_id="first_trade_id",
+        last_id="last_trade_id",
+        open="open",
+        close="close",
+    )
+
+
+def ticker_new_trades(*, market: Market, since: datetime, after_id: int, up_to_id: int) -> dict:
+    """The figures of the market's trades with `after_id` < id ≤ `up_to_id` since `since`."""
+    return _trade_figures(
+        Trade.objects.filter(
+            market=market, id__gt=after_id, id__lte=up_to_id, executed_at__gte=since
+        )
+    )
+
+
+def ticker_body(*, market: Market, figures: dict) -> dict:
+    """The ticker's 24 h part from the window's figures: `last, open, high, low, volume,
+    quote_volume, change_pct, count`.
 
     `open` is the first trade's price in the window and `last` the latest's (by trade id);
     prices are null and volumes zero when nothing traded in the window.
     `change_pct` = (last − open) / open × 100, rounded half up to 2 places.
     """
-    since = timezone.now() - timedelta(hours=24)
-    window = Trade.objects.filter(market=market, executed_at__gte=since)
-    figures = window.aggregate(
-        high=Max("price"),
-        low=Min("price"),
-        volume=ExactSum("quantity"),
-        quote_volume=ExactSum(ExactProduct("price", "quantity")),
-        count=Count("id"),
-        first_id=Min("id"),
-        last_id=Max("id"),
-    )
-    ends = [figures["first_id"], figures["last_id"]] if figures["count"] else []
-    prices = dict(Trade.objects.filter(id__in=ends).values_list("id", "price")) if ends else {}
     price_places, lot_places = places(market.tick_size), places(market.lot_size)
 
     def price(value: Decimal | None) -> str | None:
         return None if value is None else fixed(value, price_places)
 
-    open_, last = prices.get(figures["first_id"]), prices.get(figures["last_id"])
+    count = figures["count"]
+    open_ = figures["first"][1] if count else None
+    last = figures["last"][1] if count else None
     change = None
     if open_ and last is not None:
         with localcontext(EXACT):
             change = fixed((last - open_) * 100 / open_, 2, ROUND_HALF_UP)
-    book = _cached_book(market)
     return {
         "symbol": market.symbol,
         "last": price(last),
         "open": price(open_),
-        "high": price(figures["high"]),
-        "low": price(figures["low"]),
-        "volume": fixed(figures["volume"] or Decimal(0), lot_places),
-        "quote_volume": fixed(figures["quote_volume"] or Decimal(0), price_places + lot_places),
+        "high": price(figures.get("high")),
+        "low": price(figures.get("low")),
+        "volume": fixed(figures.get("volume") or Decimal(0), lot_places),
+        "quote_volume": fixed(figures.get("quote_volume") or Decimal(0), price_places + lot_places),
         "change_pct": change,
-        "count": figures["count"],
+        "count": count,
+    }
+
+
+def ticker_stats(*, market: Market) -> dict:
+    """The 24 h part of the ticker, read now (`ticker_body` of `ticker_window`)."""
+    return ticker_body(market=market, figures=ticker_window(market=market, since=ticker_since()))
+
+
+def book_top(*, market: Market) -> dict:
+    """The best bid and ask prices of the cached book (null for an empty side)."""
+    book = _cached_book(market)
+    return {
         "bid": book["bids"][0][0] if book["bids"] else None,
         "ask": book["asks"][0][0] if book["asks"] else None,
     }
+
+
+def ticker_24h(*, market: Market) -> dict:
+    """`ticker_stats` with the best bid and ask of the cached book."""
+    return {**ticker_stats(market=market), **book_top(market=market)}

@@ -20,6 +20,7 @@ from exchange.errors import (
     OrderNotOpen,
     OrderRejected,
     ServiceBusy,
+    TradingDisabled,
     UnknownSymbol,
 )
 from exchange.models import Market, MatcherState
@@ -75,8 +76,11 @@ def rejection(reason: str, command: dict, market: Market, event: dict) -> OrderR
     """The error of `command`, rejected by the engine for `reason` (its order event `event`)."""
     if reason == "duplicate_client_order_id":
         return DuplicateClientOrderId(event.get("existing_order_id"))
-    message = reason_of(reason).message or f"The order was rejected: {reason}."
-    return OrderRejected(reason, message, field=_field_of(reason, command, market))
+    if reason == "trading_disabled":
+        return TradingDisabled()
+    explained = reason_of(reason)
+    message = explained.message or f"The order was rejected: {reason}."
+    return OrderRejected(explained.client_code, message, field=_field_of(reason, command, market))
 
 
 async def order_place(*, user_id: int, body: object) -> dict:
@@ -113,7 +117,8 @@ async def order_place(*, user_id: int, body: object) -> dict:
     return body
 
 
-async def _shard_of_order(order_id: int, known: dict | None) -> str | None:
+async def shard_of_order(order_id: int, known: dict | None) -> str | None:
+    """The shard whose matcher holds the order (`known`: its body, if read); None if none."""
     if known is not None:
         try:
             return (await market_of(known["symbol"])).shard
@@ -135,7 +140,7 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     known, known_seq = recent if from_cache else (None, 0)
     if not from_cache:
         known = await _order_read(user_id, order_id)
-    shard = await _shard_of_order(order_id, known)
+    shard = await shard_of_order(order_id, known)
     if shard is None:
         raise OrderNotFound()
     reply = await client.call({"op": "cancel", "id": order_id, "user": user_id}, shard=shard)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from exchange.models import Market
+from exchange.models import Market, TradingStop
 from exchange.models.fields import plain
 from fees.models import FeeOverride, FeeTier, UserTier
 from matching.engine import Engine
@@ -24,6 +24,19 @@ def desired_markets(shard: str) -> dict[str, dict]:
     """The markets of `shard` as the engine's `symbol` command states them, with status and
     version."""
     return {market.symbol: market.engine_spec() for market in Market.objects.filter(shard=shard)}
+
+
+def desired_trading_stops() -> set[int]:
+    """The users an admin has stopped trading (exchange.models.TradingStop)."""
+    return set(TradingStop.objects.values_list("user_id", flat=True))
+
+
+def trading_commands(engine: Engine, stops: set[int]) -> list[dict]:
+    """The `trading` commands that make the engine's stopped users `stops`, in user order."""
+    return [
+        {"op": "trading", "user": user, "enabled": user not in stops}
+        for user in sorted(stops ^ engine.trading_disabled, key=str)
+    ]
 
 
 def desired_fees() -> dict[object, tuple[str, str]]:
@@ -74,6 +87,8 @@ def market_change(spec: dict) -> dict:
         "lot_size": spec["lot_size"],
         "min_qty": spec["min_qty"],
         "min_notional": spec["min_notional"],
+        "max_open_orders": spec["max_open_orders"],
+        "price_band_pct": spec["price_band_pct"],
         "version": spec["version"],
     }
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from django.core.cache import cache
 
 from exchange.selectors.db_thread import closing_on_error
+from exchange.services.read_fence import fence_raise
 from matching.engine import Engine
 from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE, as_record
 from matching.journal import JournalWriter, prune_segments
@@ -57,6 +58,8 @@ from matching.snapshots import (
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 2000
+# reasons of order changes no command of the user's made, whose reads must show them at once
+FENCED_REASONS = frozenset(("cancel_after", "admin"))
 FLUSH_SECONDS = 0.05  # the L2 cache is refreshed at most this often while a book changes
 SYNC_SECONDS = 1.0  # configuration compared with the database this often
 SNAPSHOT_CHILD_SECONDS = 120.0  # a snapshot child running longer is killed (a stuck disk)
@@ -373,6 +376,7 @@ class Matcher:
                 orders.append((op, message["received_at"]))
         if self.writer.pending:
             await self._commit()
+        await self._raise_fences(done)
         await self._publish(done, touched)
         answered = time.perf_counter()
         self.metrics.batch_done(
@@ -614,6 +618,20 @@ class Matcher:
                 closing_on_error(record_config_results), config_results
             )))  # fmt: skip
 
+    async def _raise_fences(self, done: list) -> None:
+        """A change the engine made to a user's orders by itself (a dead man's switch firing,
+        an admin's trading stop) counts as the user's command for the read fence
+        (exchange/services/read_fence.py): their reads after it show it (API.md,
+        "Consistency"). Raised before anything is answered or published."""
+        fences: dict[int, int] = {}
+        for _, results in done:
+            for seq, _, events in results:
+                for event in events:
+                    if event.get("kind") == ORDER and event.get("reason") in FENCED_REASONS:
+                        fences[event["user"]] = seq
+        for user, seq in fences.items():
+            await self._chore("read fence", fence_raise(user_id=user, shard=self.shard, seq=seq))
+
     def _refused_config(self, results: list) -> None:
         for command, events in results:
             version = command.get("version")
@@ -637,19 +655,25 @@ class Matcher:
 
     # ---- configuration and heartbeat --------------------------------------------------------
 
-    def _desired_config(self) -> tuple[dict, dict, list[dict]]:
+    def _desired_config(self) -> tuple[dict, dict, list[dict], set[int]]:
         transfers = funds_sync.pending_transfers() if self.shard == funds_sync.FUNDS_SHARD else []
-        return config_sync.desired_markets(self.shard), config_sync.desired_fees(), transfers
+        return (
+            config_sync.desired_markets(self.shard),
+            config_sync.desired_fees(),
+            transfers,
+            config_sync.desired_trading_stops(),
+        )
 
-    def _config_commands(self, desired: tuple[dict, dict, list[dict]]) -> list[dict]:
-        markets, fees, transfers = desired
+    def _config_commands(self, desired: tuple[dict, dict, list[dict], set[int]]) -> list[dict]:
+        markets, fees, transfers, stops = desired
         return (
             funds_sync.funds_commands(self.engine, transfers, self.sent_transfers)
             + config_sync.market_commands(self.engine, markets, self.refused_versions)
             + config_sync.fee_commands(self.engine, fees)
+            + config_sync.trading_commands(self.engine, stops)
         )
 
-    async def _sync_config(self, desired: tuple[dict, dict]) -> None:
+    async def _sync_config(self, desired: tuple) -> None:
         now = protocol.now_ms()
         touched: set = set()
         done = [

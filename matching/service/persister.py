@@ -4,7 +4,9 @@ It runs on its own thread in the matcher process, so the matcher never waits for
 database. Each batch is one transaction that also records the last seq written
 (`MatcherState.persisted_seq`); rows are keyed by engine ids and sequence numbers and
 inserted with ON CONFLICT, so writing an event twice changes nothing. After a crash the
-matcher replays the journal from `persisted_seq` and hands those events here again.
+matcher replays the journal from `persisted_seq` and hands those events here again. The
+same transaction folds the batch's new trades into the one-minute candle rollups
+(`exchange.services.candle_rollups`).
 
 A batch's events become plain rows first (`collect_rows`). On PostgreSQL each table gets
 them in one statement (`write_rows_sql`, with `persister_sql`), without a model instance per
@@ -33,13 +35,16 @@ from django.db import (
 
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MatcherState, Order, OrderEvent, Trade
-from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
+from exchange.services.candle_rollups import add_trades
+from matching.engine.amend import AMENDED
+from matching.engine.domain import CANCELLED, EXPIRED, MARKET_STYLE_TYPES, REJECTED
 from matching.service import persister_sql
 from matching.service.rolling import LatencyWindow
 
 log = logging.getLogger(__name__)
 
-ORDER_STATE_FIELDS = ["status", "quantity", "filled_quantity", "updated_at", "last_seq"]
+# an amend changes the price (and the quantity, as a quote order's fills do)
+ORDER_STATE_FIELDS = ["status", "price", "quantity", "filled_quantity", "updated_at", "last_seq"]
 BALANCE_FIELDS = ["available", "locked", "last_seq"]
 TRANSFER_OUTCOME_FIELDS = ["status", "reason", "seq", "done_at"]
 TRANSFER_OPS = ("credit", "debit")
@@ -108,6 +113,8 @@ class Rows:
     balances: dict[tuple[str, str], dict] = field(default_factory=dict)  # the latest of each
     # transfer id -> (status, reason, seq) of its credit or debit command
     transfers: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # order id -> the display quantity an amend gave it (ORDER events do not carry it)
+    displays: dict[int, Decimal] = field(default_factory=dict)
     last_seq: int = 0
     done_at: datetime | None = None  # when the batch's transfers are marked done or refused
 
@@ -152,7 +159,11 @@ def _order_change(
         else:
             row = rows.changed[order_id] = {"id": order_id}
     row["status"] = event["status"]
+    row["price"] = None if event["price"] is None else Decimal(event["price"])
     row["quantity"] = Decimal(event["quantity"])  # a quote order's grows as it buys
+    display = item.command.get("display_quantity")
+    if event.get("reason") == AMENDED and display is not None:
+        rows.displays[order_id] = Decimal(display)
     row["filled_quantity"] = Decimal(event["filled_quantity"])
     row["updated_at"], row["last_seq"] = at, item.seq
     rows.history.append(
@@ -162,15 +173,31 @@ def _order_change(
             "position": position,
             "status": event["status"],
             "filled_quantity": row["filled_quantity"],
+            "reason": change_reason(item.command, event),
             "at": at,
         }
     )
+
+
+def change_reason(command: dict, event: dict) -> str:
+    """Why an order changed as `event` says, `command` being what changed it (API.md: the
+    history carries the reason of every change)."""
+    reason = event.get("reason")
+    if reason:
+        return reason
+    status = event["status"]
+    if status == CANCELLED:
+        # a `cancel` is the user's (cancel-all is one per order); a `new` cancels the
+        # user's own resting order by self-trade prevention
+        return {"cancel": "user", "new": "stp"}.get(command.get("op"), "")
+    return "expired" if status == EXPIRED else ""
 
 
 def write_items(shard_state_id: int, items: list[Item]) -> int:
     """Writes `items` (in seq order) in one transaction; returns the last seq written."""
     rows = collect_rows(items)
     with transaction.atomic():
+        add_trades(rows.trades)  # before the insert, which leaves out trades already there
         if connection.vendor == "postgresql":
             write_rows_sql(rows)
         else:
@@ -188,6 +215,7 @@ def write_rows_sql(rows: Rows) -> None:
             cursor, Order, list(rows.created.values()), conflict=["id"], update=ORDER_STATE_FIELDS
         )
         persister_sql.update(cursor, Order, list(rows.changed.values()), "id", ORDER_STATE_FIELDS)
+        write_displays(rows)
         persister_sql.insert(cursor, OrderEvent, rows.history)
         persister_sql.insert(cursor, Trade, rows.trades)
         persister_sql.insert(cursor, LedgerEntry, rows.ledger)
@@ -209,6 +237,12 @@ def write_rows_sql(rows: Rows) -> None:
         )
 
 
+def write_displays(rows: Rows) -> None:
+    """The display quantities amends gave (rare: one statement each)."""
+    for order_id, display in rows.displays.items():
+        Order.objects.filter(id=order_id).update(display_quantity=display)
+
+
 def write_rows_orm(rows: Rows) -> None:
     """Any other database (the embedded SQLite): the ORM's bulk writes."""
     if rows.created:
@@ -222,6 +256,7 @@ def write_rows_orm(rows: Rows) -> None:
         Order.objects.bulk_update(
             [Order(**row) for row in rows.changed.values()], ORDER_STATE_FIELDS, batch_size=500
         )
+    write_displays(rows)
     OrderEvent.objects.bulk_create(
         [OrderEvent(**row) for row in rows.history], ignore_conflicts=True
     )

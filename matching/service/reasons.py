@@ -22,6 +22,11 @@ class Reason:
     code: str
     field: str | None = None
     message: str | None = None
+    api_code: str | None = None  # the code clients see, where it is not `code`
+
+    @property
+    def client_code(self) -> str:
+        return self.api_code or self.code
 
 
 REASONS: dict[str, Reason] = {
@@ -56,6 +61,25 @@ REASONS: dict[str, Reason] = {
         Reason("invalid_quote_quantity", "quote_quantity"),
         Reason("invalid_combination", None, "These fields do not go together for this order type."),
         Reason("insufficient_funds", "quantity", "Not enough available balance."),
+        # an `amend` refused (matching/engine/amend.py)
+        Reason(
+            "invalid_amend",
+            None,
+            "Nothing to change, a quantity not above what has filled, or an order waiting for "
+            "its trigger (only resting orders are amended).",
+        ),
+        Reason(
+            "price_out_of_band",
+            "price",
+            "The price is further from the last trade (or the mid) than the market's band.",
+        ),
+        Reason(
+            "trigger_price_out_of_band",
+            "trigger_price",
+            "The trigger price is further from the last trade (or the mid) than the market's band.",
+            api_code="price_out_of_band",
+        ),
+        Reason("trading_disabled", None, "An administrator has stopped this account trading."),
         Reason(
             "too_many_orders",
             None,
@@ -78,6 +102,7 @@ REASONS: dict[str, Reason] = {
         Reason("invalid_tick_size", "tick_size", "This is not a valid tick size."),
         Reason("invalid_lot_size", "lot_size", "This is not a valid lot size."),
         Reason("invalid_max_open_orders", "max_open_orders", "Give a whole number, 0 or more."),
+        Reason("invalid_price_band_pct", "price_band_pct", "Give a percentage from 0 to 999."),
     )
 }
 

@@ -14,7 +14,12 @@ from exchange.services.read_fence import fence_raise
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the reads run on threads of their own
 
-READS = ["/api/v1/orders", "/api/v1/orders/12", "/api/v1/account/trades", "/api/v1/account/balances"]
+READS = [
+    "/api/v1/orders",
+    "/api/v1/orders/12",
+    "/api/v1/account/trades",
+    "/api/v1/account/balances",
+]
 
 
 @pytest.mark.parametrize("path", READS)

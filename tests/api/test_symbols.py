@@ -32,6 +32,10 @@ def test_it_lists_every_market_with_its_rules(client: Client) -> None:
                 "quote_precision": 8,
                 "base_precision": 5,
                 "status": "trading",
+                "status_reason": None,
+                "resumes_at": None,
+                "max_open_orders": 200,
+                "price_band_pct": "0",
             }
         ],
         "next": None,

@@ -15,8 +15,10 @@ from tests.exchange.matcher_helpers import placed_order
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 NEW_MARKET = {"tick_size": "0.01", "lot_size": "0.001", "min_notional": "0",
-              "quote_precision": "8", "status": "trading", "shard": ""}  # fmt: skip
-CHANGE_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional", "status", "shard")
+              "quote_precision": "8", "status": "trading", "shard": "",
+              "max_open_orders": "200", "price_band_pct": "0"}  # fmt: skip
+CHANGE_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional", "status", "shard",
+                 "max_open_orders", "price_band_pct")  # fmt: skip
 
 
 def change_url(market: Market) -> str:
@@ -76,6 +78,21 @@ def test_halting_through_the_change_form_reaches_the_matcher(
 
     assert response.status_code == 302
     assert place(traders[0], "100")["reason"] == "symbol_halted"
+
+
+def test_market_safety_settings_through_the_change_form_reach_the_matcher(
+    matcher, market, traders, admin_client
+) -> None:
+    response = admin_client.post(
+        change_url(market), form_data(market, max_open_orders="1", price_band_pct="10")
+    )
+    place(traders[0], "100", side="buy")
+    place(traders[1], "100")  # a trade at 100: the band's reference
+
+    assert response.status_code == 302
+    assert place(traders[0], "111")["reason"] == "price_out_of_band"
+    assert place(traders[0], "101")["status"] == "new"
+    assert place(traders[0], "102")["reason"] == "too_many_orders"
 
 
 def test_an_accepted_tick_change_is_saved_and_applied_by_the_matcher(

@@ -38,7 +38,15 @@ ORDER_FIELDS = {
     "insufficient_funds": "quantity",
     "duplicate_client_order_id": "client_order_id",
     "invalid_combination": None,
+    # API.md, "Market safety" and "Order control"
+    "price_out_of_band": "price",
+    "trigger_price_out_of_band": "trigger_price",
+    "too_many_orders": None,
+    "trading_disabled": None,
+    "invalid_amend": None,
 }
+# the code clients see where the engine's differs
+CLIENT_CODES = {"trigger_price_out_of_band": "price_out_of_band"}
 ORDER_MESSAGES = {
     "tick_size": "The price is not a whole multiple of the market's tick size.",
     "lot_size": "The quantity is not a whole multiple of the market's lot size.",
@@ -50,6 +58,15 @@ ORDER_MESSAGES = {
     "invalid_combination": "These fields do not go together for this order type.",
     "insufficient_funds": "Not enough available balance.",
     "duplicate_client_order_id": "An order with this client_order_id exists; nothing was placed.",
+    "price_out_of_band": "The price is further from the last trade (or the mid) than the "
+    "market's band.",
+    "trigger_price_out_of_band": "The trigger price is further from the last trade (or the mid) "
+    "than the market's band.",
+    "too_many_orders": "You have as many open orders in this market as it allows; cancel some "
+    "first.",
+    "trading_disabled": "An administrator has stopped this account trading.",
+    "invalid_amend": "Nothing to change, a quantity not above what has filled, or an order "
+    "waiting for its trigger (only resting orders are amended).",
 }
 MARKET_REFUSALS = {
     "would_strand_orders": (
@@ -59,12 +76,17 @@ MARKET_REFUSALS = {
     "last_price_off_grid": ("tick_size", "The last trade price is off the new tick grid."),
     "invalid_tick_size": ("tick_size", "This is not a valid tick size."),
     "invalid_lot_size": ("lot_size", "This is not a valid lot size."),
+    "invalid_max_open_orders": ("max_open_orders", "Give a whole number, 0 or more."),
+    "invalid_price_band_pct": ("price_band_pct", "Give a percentage from 0 to 999."),
 }
 
 
 @pytest.mark.parametrize("code", sorted(ORDER_FIELDS))
 def test_each_order_reason_names_its_request_field_and_sentence(code) -> None:
-    assert reason_of(code) == Reason(code, ORDER_FIELDS[code], ORDER_MESSAGES.get(code))
+    assert reason_of(code) == Reason(
+        code, ORDER_FIELDS[code], ORDER_MESSAGES.get(code), CLIENT_CODES.get(code)
+    )
+    assert reason_of(code).client_code == CLIENT_CODES.get(code, code)
 
 
 @pytest.mark.parametrize("code", sorted(MARKET_REFUSALS))

@@ -26,8 +26,10 @@ def engine_with_orders() -> Engine:
     engine.process({**limit(1, "u1", "sell", "1.000", "110.00"), "ts": 1000})
     engine.process({**limit(2, "u1", "buy", "1.000", "90.00", symbol="ETH-USDT"), "ts": 1000})
     engine.process(
-        {**new(4, "u1", "sell", "stop_limit", "1.000", price="80.00", trigger_price="85.00"),
-         "ts": 1000}  # fmt: skip
+        {
+            **new(4, "u1", "sell", "stop_limit", "1.000", price="80.00", trigger_price="85.00"),
+            "ts": 1000,
+        }  # fmt: skip
     )
     engine.process({**limit(5, "u2", "buy", "1.000", "91.00"), "ts": 1000})
     return engine

@@ -131,8 +131,12 @@ def test_the_market_command_sets_and_lifts_the_band_and_a_bad_one_is_refused() -
 
 def test_an_amend_to_a_price_out_of_band_is_refused() -> None:
     r = run(
-        [BANDED, *TRADE_AT_100, limit(3, "u1", "sell", "1.000", "105.00"),
-         {"op": "amend", "id": 3, "user": "u1", "price": "111.00"}],  # fmt: skip
+        [
+            BANDED,
+            *TRADE_AT_100,
+            limit(3, "u1", "sell", "1.000", "105.00"),
+            {"op": "amend", "id": 3, "user": "u1", "price": "111.00"},
+        ],  # fmt: skip
         define_symbol=False,
     )
 

@@ -60,6 +60,18 @@ class MarketSerializer(serializers.Serializer):
     quote_precision = serializers.IntegerField()
     base_precision = serializers.IntegerField(help_text="The decimals of lot_size.")
     status = serializers.ChoiceField(["trading", "halted"])
+    status_reason = serializers.CharField(
+        allow_null=True, help_text="Why it is not trading (`admin`); null while it trades."
+    )
+    resumes_at = serializers.CharField(
+        allow_null=True, help_text="When a pause ends by itself; null otherwise."
+    )
+    max_open_orders = serializers.IntegerField(
+        help_text="Live orders one user may have in this market (0: no limit)."
+    )
+    price_band_pct = serializers.CharField(
+        help_text="How far from the last trade (in percent) a price may be; 0: no band."
+    )
 
 
 class MarketPageSerializer(serializers.Serializer):

@@ -23,9 +23,9 @@ from exchange.selectors.market_data import (
     book_imbalance,
     market_get,
     markets_list,
-    ticker_24h,
     trades_recent,
 )
+from exchange.services.ticker import ticker_get
 
 TAGS = ["market data"]
 SYMBOL = OpenApiParameter(
@@ -178,4 +178,4 @@ class TickerView(APIView):
         responses={200: schemas.TickerSerializer, **error_responses(404, 429)},
     )
     def get(self, request: Request, symbol: str) -> Response:
-        return Response(ticker_24h(market=market_get(symbol)))
+        return Response(ticker_get(market_get(symbol)))

@@ -8,7 +8,8 @@ Signed placements and cancels come here from Django or from the fast path
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from exchange.api.order_input import parsed_json
@@ -24,6 +25,8 @@ from exchange.api.serializers.orders import (
 from exchange.errors import OrderNotFound
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
+from exchange.services.cancel_after import cancel_after_set
+from exchange.services.order_amend import order_amend
 from exchange.services.orders import market_of, order_cancel, order_place, orders_cancel_all
 from exchange.services.read_fence import fence_wait
 
@@ -121,3 +124,45 @@ class OrderView(OrderPipelineView):
     async def delete(self, request, order_id: str) -> Response:
         key = _order_key(order_id)
         return Response(await order_cancel(user_id=request.user.pk, order_id=key))
+
+    @extend_schema(
+        operation_id="order_amend",
+        request=inline_serializer(
+            "OrderAmend",
+            {
+                "quantity": serializers.CharField(required=False),
+                "price": serializers.CharField(required=False),
+                "display_quantity": serializers.CharField(required=False),
+            },
+        ),
+        responses={200: OrderSerializer, **error_responses(400, 401, 403, 404, 429, 503)},
+    )
+    async def patch(self, request, order_id: str) -> Response:
+        key = _order_key(order_id)
+        body = parsed_json(request._request.body)
+        return Response(await order_amend(user_id=request.user.pk, order_id=key, body=body))
+
+
+class CancelAfterView(OrderPipelineView):
+    """The dead man's switch: every open order of the user is cancelled (reason
+    `cancel_after`) unless another call comes within `timeout_ms`; 0 turns it off."""
+
+    permission_classes = [IsTrader, CanTrade]
+
+    @extend_schema(
+        operation_id="orders_cancel_after",
+        request=inline_serializer("CancelAfter", {"timeout_ms": serializers.IntegerField()}),
+        responses={
+            200: inline_serializer(
+                "CancelAfterState",
+                {
+                    "active": serializers.BooleanField(),
+                    "fires_at": serializers.CharField(allow_null=True),
+                },
+            ),
+            **error_responses(400, 401, 403, 429, 503),
+        },
+    )
+    async def post(self, request) -> Response:
+        body = parsed_json(request._request.body)
+        return Response(await cancel_after_set(user_id=request.user.pk, body=body))

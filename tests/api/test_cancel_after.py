@@ -1,0 +1,90 @@
+"""The dead man's switch (API.md, "Order control"): `POST /api/v1/orders/cancel-after`
+arms it; when no new call comes in time, the matcher's time (the periodic tick) cancels every
+open order of the user, waiting stops included, reason `cancel_after`; 0 turns it off."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from exchange.models import OrderEvent
+from matching.service import client
+
+PATH = "/api/v1/orders/cancel-after"
+
+
+def tick() -> None:
+    """What the periodic expiry tick sends the matcher every second in production."""
+    client.call_sync({"op": "tick"})
+
+
+def open_ids(trader) -> list[int]:
+    return sorted(o["order_id"] for o in trader.get("/api/v1/orders?status=open").json()["results"])
+
+
+def test_the_switch_cancels_every_open_order_when_not_renewed(
+    matcher, maker_client, taker_client
+) -> None:
+    ids = [maker_client.place(side="buy", price=f"9{n}", quantity="1").json()["order_id"]
+           for n in range(2)]  # fmt: skip
+    ids.append(
+        maker_client.place(
+            side="sell", type="stop_limit", price="80", trigger_price="85", quantity="1"
+        ).json()["order_id"]
+    )
+    others = taker_client.place(side="buy", price="95", quantity="1").json()["order_id"]
+
+    armed = maker_client.post(PATH, {"timeout_ms": 1000})
+    tick()
+    still = open_ids(maker_client)
+    time.sleep(1.05)
+    tick()
+
+    assert armed.status_code == 200
+    assert armed.json()["active"] is True and armed.json()["fires_at"].endswith("Z")
+    assert still == sorted(ids)
+    assert open_ids(maker_client) == []
+    for order_id in ids:
+        assert maker_client.get(f"/api/v1/orders/{order_id}").json()["status"] == "cancelled"
+    reasons = set(
+        OrderEvent.objects.filter(order_id__in=ids, status="cancelled").values_list(
+            "reason", flat=True
+        )
+    )
+    assert reasons == {"cancel_after"}
+    assert open_ids(taker_client) == [others]
+
+
+def test_renewing_moves_the_deadline_and_0_turns_it_off(matcher, maker_client) -> None:
+    placed = maker_client.place(side="buy", price="90", quantity="1").json()["order_id"]
+    maker_client.post(PATH, {"timeout_ms": 1000})
+    time.sleep(0.6)
+    maker_client.post(PATH, {"timeout_ms": 1000})
+    time.sleep(0.6)
+    tick()
+    assert open_ids(maker_client) == [placed]  # 1.2 s after the first call: renewed
+
+    off = maker_client.post(PATH, {"timeout_ms": 0})
+    time.sleep(1.1)
+    tick()
+
+    assert off.json() == {"active": False, "fires_at": None}
+    assert open_ids(maker_client) == [placed]
+
+
+@pytest.mark.parametrize("body", [{}, {"timeout_ms": 999}, {"timeout_ms": 600_001},
+                                  {"timeout_ms": "5000"}, {"timeout_ms": 1.5},
+                                  {"timeout_ms": True}, [], {"timeout_ms": -1}])  # fmt: skip
+def test_a_bad_timeout_is_refused(matcher, maker_client, body) -> None:
+    response = maker_client.post(PATH, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_timeout_ms"
+    assert response.json()["error"]["field"] == "timeout_ms"
+
+
+def test_it_needs_credentials(client) -> None:
+    response = client.post(PATH, {"timeout_ms": 1000}, content_type="application/json")
+
+    assert response.status_code == 401
