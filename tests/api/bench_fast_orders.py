@@ -27,6 +27,7 @@ from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 
 from exchange.api.fast_orders import fast_orders
+from exchange.models import Market
 from tests.api.clients import SignedClient, signed_headers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -101,7 +102,14 @@ def _old_fast_orders():
     return module.fast_orders
 
 
-def test_cpu_per_request(matcher, maker_client) -> None:
+@pytest.fixture
+def unlimited_matcher(transactional_db, market, request):
+    """The matcher, its market taking any number of open orders (BENCH_ORDERS rest at once)."""
+    Market.objects.filter(pk=market.pk).update(max_open_orders=0)
+    return request.getfixturevalue("matcher")
+
+
+def test_cpu_per_request(unlimited_matcher, maker_client) -> None:
     django = get_asgi_application()
     apps = {"fast path": fast_orders(django), "django": django}
     if os.environ.get("BENCH_OLD"):
