@@ -313,7 +313,8 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
                 "type": "error",
                 "code": "identity_ended",
                 "message": "This connection's login has ended (its API key was revoked, its "
-                "user deactivated or its session logged out); log in again.",
+                "user deactivated or stopped trading, or its session logged out); log in "
+                "again.",
                 "ts": now_ms(),
             }
         )

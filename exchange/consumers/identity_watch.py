@@ -1,10 +1,11 @@
 """Sockets whose identity has ended are closed within a second.
 
 A socket keeps the identity it had when it logged in (a session cookie, or a signed `auth`
-with an API key). Revoking the key, deactivating the user or logging the session out must
-end what that identity can do on sockets already open, in whichever web process they are.
-Each process watches the identities of its open sockets: once a second, for all of them at
-once, three queries (revoked keys, inactive users, sessions that no longer exist); each
+with an API key). Revoking the key, deactivating the user, stopping the user trading (an
+admin's TradingStop) or logging the session out must end what that identity can do on
+sockets already open, in whichever web process they are. Each process watches the
+identities of its open sockets: once a second, for all of them at once, three queries
+(revoked keys, users inactive or stopped, sessions that no longer exist); each
 socket whose identity ended is told why (`identity_ended`) and closed.
 """
 
@@ -76,7 +77,8 @@ async def _check_forever(loop: asyncio.AbstractEventLoop) -> None:
 
 def ended_of(watched: Iterable[Watched]) -> set[Watched]:
     """Those of `watched` whose key was revoked (or deleted), whose user is inactive (or
-    deleted), or whose session has ended (logged out, expired)."""
+    deleted, or stopped trading by an admin), or whose session has ended (logged out,
+    expired)."""
     watched = set(watched)
     key_ids = {w.api_key_id for w in watched if w.api_key_id is not None}
     user_ids = {w.user_id for w in watched}
@@ -85,7 +87,9 @@ def ended_of(watched: Iterable[Watched]) -> set[Watched]:
         ApiKey.objects.filter(pk__in=key_ids, revoked_at=None).values_list("pk", flat=True)
     )
     active_users = set(
-        User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True)
+        User.objects.filter(pk__in=user_ids, is_active=True, trading_stop__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
     live_sessions = set(
         Session.objects.filter(

@@ -1,8 +1,8 @@
 """A socket whose login has ended is told so and closed within a second or two, in whichever
 web process it is open (exchange/consumers/identity_watch.py): its API key revoked, its user
-deactivated, its session logged out. Daphne in front of the test's own real matcher
-(tests/ws/conftest.py `start_server`); the changes are made in the database, as the admin
-makes them."""
+deactivated or stopped trading, its session logged out. Daphne in front of the test's own
+real matcher (tests/ws/conftest.py `start_server`); the changes are made in the database, as
+the admin makes them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey
+from exchange.models import TradingStop
 from tests.ws.conftest import key_of
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,18 @@ def test_a_deactivated_user_s_socket_is_closed(start_server, traders, connect) -
     _, code, _ = ended_and_closed(client)
 
     assert code == CLOSE_CODE
+
+
+def test_a_stopped_user_s_socket_is_closed(start_server, traders, connect) -> None:
+    server = start_server()
+    maker, _ = traders
+    client = connect(server.ws_url)
+    client.auth(key_of(maker))
+
+    TradingStop.objects.create(user=maker, reason="kill switch")
+    notice, code, _ = ended_and_closed(client)
+
+    assert "stopped trading" in notice["message"] and code == CLOSE_CODE
 
 
 def test_a_logged_out_session_s_socket_is_closed(start_server, traders, connect) -> None:
