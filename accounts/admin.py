@@ -19,7 +19,7 @@ from accounts.reconciliation import alerts_resolve
 from accounts.transfers import TransferError, transfer_request
 from audit import actions as audit_actions
 from audit.admin import AuditedModelAdmin, AuditedUserAdmin
-from exchange.admin import ReadOnlyAdmin
+from exchange.admin_read_only import ReadOnlyAdmin
 
 admin.site.register(User, AuditedUserAdmin)
 

@@ -4,8 +4,6 @@ lines: every entry the current filter matches), never added, changed or deleted;
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -19,6 +17,7 @@ from audit.export import CHUNK, csv_lines, json_lines
 from audit.models import AuditEntry
 from audit.services import audit_record, audited_change
 from audit.state import row_state, stored_state
+from exchange.admin_read_only import ReadOnlyAdmin
 
 _BEFORE = "_audit_before"  # the form attribute holding the stored row before a change
 
@@ -120,7 +119,7 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The trail, read-only. The change list links to its exports: the entries the current
     filter and search match, oldest first."""
 
@@ -133,15 +132,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
               "object_repr", "before", "after", "prev_hash", "hash")  # fmt: skip
     readonly_fields = fields
     change_list_template = "admin/audit/auditentry/change_list.html"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

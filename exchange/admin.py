@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from audit import actions as audit_actions
 from audit.admin import AuditedModelAdmin
 from audit.services import audit_record
+from exchange.admin_read_only import ReadOnlyAdmin
 from exchange.errors import MarketChangeRefused
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade, TradingStop
 from exchange.models.order import OPEN_STATUSES
@@ -155,19 +156,6 @@ class TradingStopAdmin(AuditedModelAdmin):
     def save_model(self, request: HttpRequest, obj: TradingStop, form, change: bool) -> None:
         obj.stopped_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the matcher's persister writes: viewing only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderEventInline(admin.TabularInline):

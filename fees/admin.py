@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
 from audit.admin import AuditedModelAdmin
-from exchange.admin import ReadOnlyAdmin
+from exchange.admin_read_only import ReadOnlyAdmin
 from fees.models import FeeOverride, FeeTier, UserTier
 
 SYNC_NOTE = "The matcher applies this within a second of saving (it syncs fees from the database)."
