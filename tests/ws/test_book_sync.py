@@ -6,6 +6,7 @@ No server: the stream runs on its own with a fake cache and outbox."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -136,7 +137,10 @@ def test_a_snapshot_that_never_lines_up_is_given_up(cache) -> None:
         book = stream(outbox, gave_up)
         book.start()
         book.on_update(update(7, 6))
-        await asyncio.sleep(0.5)
+        # its 20 tries take about 0.25 s; a loaded machine (another xdist worker) takes longer
+        deadline = time.monotonic() + 5
+        while not gave_up and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
     asyncio.run(run())
 
