@@ -16,7 +16,9 @@ applied (`invalid_version` otherwise).
    `quote` and `quote_precision` cannot change).
 3. `invalid_status` — not `"trading"` or `"halted"`; `invalid_version`;
    `invalid_max_open_orders` — not a non-negative integer; `invalid_price_band_pct` —
-   not a decimal string from 0 to below 1000 (price_band.py).
+   not a decimal string from 0 to below 1000 (price_band.py); `invalid_breaker_move_pct`,
+   `invalid_breaker_window_s`, `invalid_breaker_pause_s`, `invalid_breaker_auction_s`
+   (breaker.py).
 4. `invalid_tick_size`, `invalid_lot_size`, `invalid_min_qty`, `invalid_min_notional` — as
    for a `symbol` line (the merged definition must make a market).
    With funds on (risk.py), `invalid_precision` when tick places + lot places exceed 18.
@@ -45,6 +47,8 @@ from __future__ import annotations
 from math import gcd
 from typing import TYPE_CHECKING
 
+from .breaker import FIELDS as BREAKER_FIELDS
+from .breaker import breaker_of, start_history
 from .domain import Order
 from .market import MARKET_STATUSES, Market, MarketSpecError
 from .price_band import parse_band
@@ -67,6 +71,7 @@ MARKET_FIELDS = frozenset(
         "version",
         "max_open_orders",
         "price_band_pct",
+        *BREAKER_FIELDS,
     )
 )
 
@@ -137,6 +142,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
     status, version = status_and_version(cmd, market)
     max_open_orders = max_open_orders_of(cmd, market)
     band = price_band_of(cmd, market)
+    breaker = breaker_of(cmd, market)
     spec = dict(market.spec)
     for field in SPEC_FIELDS:
         value = cmd.get(field)
@@ -151,6 +157,8 @@ def configure_market(engine: Engine, cmd: dict) -> None:
     market.status, market.version = status, version
     market.max_open_orders = max_open_orders
     market.price_band_pct, market.price_band = band
+    market.breaker = breaker
+    start_history(breaker, market, engine.clock)
 
 
 def _ratio(old_num: int, old_places: int, new_num: int, new_places: int) -> tuple[int, int]:
@@ -179,6 +187,10 @@ def _rebuilt(old: Market, new: Market) -> Market:
     if last is not None and last % tick_den:
         raise MarketSpecError("last_price_off_grid")
     new.last_price = None if last is None else last // tick_den * tick_num
+    new.paused_until, new.auction_from = old.paused_until, old.auction_from
+    if old.breaker is not None:  # its history was in the old ticks: it restarts (breaker.py)
+        new.breaker = old.breaker
+        new.breaker.history.clear()
     tick, lot = (tick_num, tick_den), (lot_num, lot_den)
     for orders, side in ((bids, new.book.bids), (asks, new.book.asks)):
         for order in orders:  # in queue order, so each level's queue comes out the same

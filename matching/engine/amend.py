@@ -6,7 +6,8 @@ strings as in a `new` order; null or absent: unchanged) changes user U's resting
 order's ORDER event with reason `amended` (and the events of any trade it makes), or
 `(REFUSED, "amend", I, U, reason)`, changing nothing. The checks, in this order:
 
-1. `unknown_order`: I is not a live order of U.
+1. `unknown_order`: I is not a live order of U; `symbol_halted`, `symbol_paused`: its market
+   is halted (admin.py) or paused (breaker.py).
 2. `invalid_amend`: the order waits for its trigger (only a resting order is amended), or
    no field is given.
 3. `invalid_price`, `tick_size`: the new price, as for a `new` order.
@@ -35,9 +36,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .breaker import SYMBOL_PAUSED
 from .domain import PENDING_TRIGGER
 from .events import REFUSED, order_update
-from .market import NOT_POSITIVE
+from .market import HALTED, NOT_POSITIVE
 from .price_band import PRICE_OUT_OF_BAND, out_of_band
 
 if TYPE_CHECKING:
@@ -59,6 +61,10 @@ def amend(engine: Engine, cmd: dict, order_id: int | str, user: int | str) -> No
     try:
         if order is None or order.user != user:
             raise Refused("unknown_order")
+        if order.market.status is HALTED:
+            raise Refused("symbol_halted")
+        if order.market.paused_until is not None:
+            raise Refused(SYMBOL_PAUSED)
         price, quantity, display = _new_values(cmd, order)
         if engine.funds is not None:
             _hold_for(engine, order, price, quantity - order.filled)

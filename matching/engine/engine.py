@@ -19,6 +19,15 @@ from .admin import (
     status_and_version,
 )
 from .amend import amend
+from .auction import uncross
+from .breaker import (
+    CIRCUIT_BREAKER,
+    PAUSED,
+    SYMBOL_PAUSED,
+    breaker_of,
+    joins_auction,
+    start_history,
+)
 from .cancel_after import CANCEL_AFTER, CancelAfter, timeout_of
 from .domain import (
     BUY,
@@ -34,13 +43,13 @@ from .domain import (
     Order,
     QuoteOrder,
 )
-from .events import CONFIGURED, REFUSED, order_update
+from .events import CONFIGURED, MARKET_STATUS, REFUSED, order_update
 from .execution import fok_can_fill, match
 from .expiry import ExpiryQueue
 from .fees import ANY_USER, FeeSchedule, parse_rate
 from .id_set import IdSet
 from .invariants import check_engine
-from .market import Market, MarketSpecError
+from .market import HALTED, TRADING, Market, MarketSpecError
 from .price_band import walk_limit
 from .quote_orders import take_quote
 from .risk import INSUFFICIENT_FUNDS, RiskEngine, configure_funds, exact_enough, rate_in_range
@@ -103,6 +112,17 @@ def _ref(value: object) -> int | str | None:
     return value
 
 
+def _stopped_by(best, reach: int | None, bound: int, is_buy: bool) -> bool:
+    """Whether the next trade of an order, which `bound` stopped, would have been in its own
+    `reach` (None: any price): the circuit breaker's trip (breaker.py)."""
+    if best is None:
+        return False
+    price = best.price
+    if is_buy:
+        return price > bound and (reach is None or price <= reach)
+    return price < bound and (reach is None or price >= reach)
+
+
 def malformed_reason(cmd: object) -> str | None:
     """Why `cmd` is not a command at all (SPEC.md §9.4), or None if it is one: not an object,
     an unknown `op`, or a `new` without a usable id or user. (A `cancel` without them is a
@@ -145,6 +165,7 @@ class Engine:
         self.expiries = ExpiryQueue()
         self.switches = CancelAfter()  # each user's dead man's switch
         self.trading_disabled: set[int | str] = set()  # users an admin stopped (admin.py)
+        self.pauses: dict[str, int] = {}  # symbol -> end of its breaker's pause (breaker.py)
         self.events: list[tuple] = []
         self.funds: RiskEngine | None = None  # balances and holds, once funds are on (risk.py)
 
@@ -177,6 +198,8 @@ class Engine:
             if self.switches.heap:
                 for switch_user in self.switches.pop_due(ts):
                     self._fire_switch(switch_user)
+            if self.pauses:
+                self._end_pauses_due(ts)
         if is_order:
             if op == "new":
                 self._new(cmd, order_id, user)
@@ -217,6 +240,8 @@ class Engine:
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
             order = checked_order(cmd, order_id, user, self.markets, self.clock)
+            if order.market.paused_until is not None and not joins_auction(order):
+                raise Rejected(SYMBOL_PAUSED)  # in the auction window (breaker.py)
             if order.market.price_band is not None:
                 check_band(order)
             limit = order.market.max_open_orders
@@ -238,13 +263,61 @@ class Engine:
             self.client_ids[(user, client_id)] = order_id
         order.placed = self.seq
         market = order.market
-        if order.trigger_price is None:
+        if market.paused_until is not None:
+            self._rest(order)  # the auction collects it (breaker.py)
+        elif order.trigger_price is None:
             self._take(order)
         else:
             order.status = PENDING_TRIGGER
             market.stops.add(order)
             self._remember(order)
             self.events.append(order_update(order))
+        if market.stops.size:
+            self._activate_triggered(market)
+
+    # ---- circuit breakers (breaker.py, auction.py) ------------------------------------------
+
+    def market_status(self, symbol: object) -> tuple[str, str | None, int | None] | None:
+        """(status, status_reason, resumes_at) of a market as the MARKET_STATUS event gives
+        them; None if there is no such market."""
+        market = self.markets.get(symbol) if symbol.__class__ is str else None
+        if market is None:
+            return None
+        if market.status is HALTED:
+            return HALTED, ADMIN, None
+        if market.paused_until is not None:
+            return PAUSED, CIRCUIT_BREAKER, market.paused_until
+        return TRADING, None, None
+
+    def _say_status(self, market: Market) -> None:
+        self.events.append((MARKET_STATUS, market.symbol, *self.market_status(market.symbol)))
+
+    def _trip(self, market: Market) -> None:
+        """The breaker stopped a trade: the market pauses."""
+        breaker = market.breaker
+        market.paused_until = self.clock + breaker.pause_ms
+        market.auction_from = market.paused_until - breaker.auction_ms
+        self.pauses[market.symbol] = market.paused_until
+        self._say_status(market)
+
+    def _end_pauses_due(self, clock: int) -> None:
+        """Reopens the markets whose pause has ended, in the order they were defined; one an
+        admin halted waits for the admin to resume it (`_configure_market`)."""
+        for market in self.markets.values():
+            until = market.paused_until
+            if until is not None and until <= clock and market.status is TRADING:
+                self._reopen(market)
+
+    def _reopen(self, market: Market) -> None:
+        """The end of a pause: the auction, then continuous trading."""
+        market.paused_until = market.auction_from = None
+        del self.pauses[market.symbol]
+        uncross(self, market)
+        breaker = market.breaker
+        if breaker is not None:
+            breaker.history.clear()
+            start_history(breaker, market, self.clock)
+        self._say_status(market)
         if market.stops.size:
             self._activate_triggered(market)
 
@@ -291,12 +364,16 @@ class Engine:
 
     def next_due(self) -> int | None:
         """The engine time at which a command would next change something by the clock alone
-        (an order expiring, a switch firing); None if nothing waits for the clock."""
+        (an order expiring, a switch firing, a market reopening); None if nothing waits for
+        the clock."""
         heap = self.expiries.heap
         times = [heap[0][0]] if heap else []
         switch = self.switches.next_deadline()
         if switch is not None:
             times.append(switch)
+        for symbol, until in self.pauses.items():
+            if self.markets[symbol].status is TRADING:
+                times.append(until)
         return min(times) if times else None
 
     def _cancel(self, order_id: int | str, user: int | str, reason: object = None) -> None:
@@ -316,6 +393,8 @@ class Engine:
             market.status, market.version = status_and_version(cmd, market)
             market.max_open_orders = max_open_orders_of(cmd, market)
             market.price_band_pct, market.price_band = price_band_of(cmd, market)
+            market.breaker = breaker_of(cmd, market)
+            start_history(market.breaker, market, self.clock)
             if self.funds is not None and not exact_enough(market):
                 raise MarketSpecError("invalid_precision")
         except MarketSpecError as error:
@@ -330,12 +409,22 @@ class Engine:
     def _configure_market(self, cmd: dict) -> None:
         """The `market` command of admin.py: halt or resume a market, change its grid."""
         symbol = cmd.get("symbol")
+        before = self.market_status(symbol)
         try:
             configure_market(self, cmd)
         except MarketSpecError as error:
             self.events.append((REFUSED, "market", symbol, None, str(error)))
             return
         self.events.append((CONFIGURED, "market", symbol))
+        market = self.markets[symbol]
+        if (
+            market.status is TRADING
+            and market.paused_until is not None
+            and market.paused_until <= self.clock
+        ):
+            self._reopen(market)  # resumed by an admin after its pause ended (breaker.py)
+        elif self.market_status(symbol) != before:
+            self._say_status(market)
 
     def _set_fees(self, cmd: dict) -> None:
         user = _ref(cmd.get("user"))
@@ -399,41 +488,75 @@ class Engine:
         if limit is None and order.__class__ is QuoteOrder:  # a limit order pays one `is`
             take_quote(self, order)  # quote_orders.py: it never rests
             return
-        book = order.market.book
+        market = order.market
+        book = market.book
         is_buy = order.side is BUY
-        own, opposite = (book.bids, book.asks) if is_buy else (book.asks, book.bids)
+        opposite = book.asks if is_buy else book.bids
         best = opposite.best
         ending = None  # the status if the order does not rest
         edge = None  # a market order's price band edge (price_band.py)
-        if limit is None and order.market.price_band is not None:
-            edge = walk_limit(order.market, is_buy)
+        if limit is None and market.price_band is not None:
+            edge = walk_limit(market, is_buy)
         reach = limit if edge is None else edge
+        bound = None  # its circuit breaker's far bound (breaker.py), where it is tighter
+        near = False  # the best price is past the breaker's near bound already
+        if market.breaker is not None:
+            bounds = market.breaker.bounds(self.clock)
+            if bounds is not None and best is not None:
+                low, high = bounds
+                if is_buy:
+                    bound = high if reach is None or high < reach else None
+                    near = best.price < low
+                else:
+                    bound = low if reach is None or low > reach else None
+                    near = best.price > high
         if best is not None and (
             reach is None or (best.price <= reach if is_buy else best.price >= reach)
         ):
+            before = market.last_price
             if order.post_only:
                 ending, order.reason = REJECTED, "post_only_would_take"
+            elif near:
+                ending, order.reason = CANCELLED, CIRCUIT_BREAKER
             elif tif is FOK and not fok_can_fill(
                 order,
                 opposite,
                 None if self.funds is None else fok_payer(self.funds, order),
-                edge,
+                edge if bound is None else bound,
             ):
                 ending = EXPIRED
-            elif match(self, order, opposite, edge):
+                if bound is not None and fok_can_fill(  # the bound alone stops it
+                    order,
+                    opposite,
+                    None if self.funds is None else fok_payer(self.funds, order),
+                    edge,
+                ):
+                    ending, order.reason = CANCELLED, CIRCUIT_BREAKER
+            elif match(self, order, opposite, edge if bound is None else bound):
                 ending = CANCELLED
             elif order.remaining == 0:
                 ending = FILLED
+            elif bound is not None and _stopped_by(opposite.best, reach, bound, is_buy):
+                ending, order.reason = CANCELLED, CIRCUIT_BREAKER
             elif limit is None or tif is IOC or tif is FOK:
                 ending = EXPIRED
+            if market.breaker is not None and market.last_price != before:
+                market.breaker.record(self.clock, market.last_price)
         elif limit is None or tif is IOC or tif is FOK:
             ending = EXPIRED  # nothing crosses
         if ending is not None:
             order.status = ending
             self.forget(order)
             self.events.append(order_update(order))
+            if order.reason is CIRCUIT_BREAKER and order.status is CANCELLED:
+                self._trip(market)
             return
-        # rest at the back of the level, showing at most one iceberg slice
+        self._rest(order)
+
+    def _rest(self, order: Order) -> None:
+        """Rests an order at the back of its level, showing at most one iceberg slice."""
+        book = order.market.book
+        own = book.bids if order.side is BUY else book.asks
         order.status = PARTIALLY_FILLED if order.filled else NEW
         display = order.display
         if display is not None and display < order.remaining:
@@ -450,7 +573,7 @@ class Engine:
     def _activate_triggered(self, market: Market) -> None:
         """The trigger loop of SPEC.md §6: earliest placed first, re-checked after each."""
         stops = market.stops
-        while stops.size and market.last_price is not None:
+        while stops.size and market.last_price is not None and market.paused_until is None:
             order = stops.pop_triggered(market.last_price)
             if order is None:
                 return

@@ -16,6 +16,7 @@ REFUSED = "refused"
 CONFIGURED = "configured"
 POSTING = "posting"
 BALANCE = "balance"
+MARKET_STATUS = "market_status"
 
 
 class OrderUpdate(NamedTuple):
@@ -100,6 +101,18 @@ class Balance(NamedTuple):
     locked: int
 
 
+class MarketStatus(NamedTuple):
+    """A market's status changed: `trading`, `halted` (an admin; reason `admin`) or `paused`
+    (its circuit breaker, breaker.py; reason `circuit_breaker`, `resumes_at` the engine time
+    the pause ends). `status_reason` and `resumes_at` are None while trading."""
+
+    kind: str
+    symbol: str
+    status: str
+    status_reason: str | None
+    resumes_at: int | None
+
+
 _RECORDS = {
     ORDER: OrderUpdate,
     TRADE: Trade,
@@ -107,6 +120,7 @@ _RECORDS = {
     CONFIGURED: Configured,
     POSTING: Posting,
     BALANCE: Balance,
+    MARKET_STATUS: MarketStatus,
 }
 
 

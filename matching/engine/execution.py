@@ -43,8 +43,9 @@ def crosses(taker: Order, level_price: int) -> bool:
 
 
 def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = None) -> bool:
-    """Trades `taker` against `opposite` while it crosses and has quantity left; a market
-    order no further than `edge` (its market's price band, price_band.py) if given.
+    """Trades `taker` against `opposite` while it crosses and has quantity left, no further
+    than `edge` if given: a market order's price band (price_band.py), or a circuit
+    breaker's bound (breaker.py) inside the order's own limit.
 
     Returns True if self-trade prevention cancelled the taker. Each fill is
     O(1); a level emptied costs O(log levels).
@@ -61,7 +62,7 @@ def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = N
     events = engine.events
     funds = engine.funds  # None while funds are off: one test per fill, nothing more
     pays_per_fill = funds is not None and is_buy and limit is None
-    if limit is None:
+    if edge is not None:
         limit = edge
     while taker.remaining:
         level = opposite.best
@@ -178,8 +179,8 @@ def fok_can_fill(
     """The FOK dry run: would `taker`, processed as IOC, trade its whole quantity?
 
     Walks the book without changing it, following iceberg re-slices and self-trade
-    prevention (quantity removed by decrement_both does not count), a market order no
-    further than `edge` if given (as `match`). O(orders met).
+    prevention (quantity removed by decrement_both does not count), no further than `edge`
+    if given (as `match`). O(orders met).
     `pay` (funds on, a market buy by quantity: settlement.fok_payer) says how many lots of a
     fill the buyer could pay; a fill it cannot pay in full means the order cannot fill.
     """
@@ -187,7 +188,7 @@ def fok_can_fill(
     remaining = need
     traded = 0
     user, stp = taker.user, taker.stp
-    limit = taker.price if taker.price is not None else edge
+    limit = edge if edge is not None else taker.price
     is_buy = taker.side is BUY
     for level in opposite.levels():
         if limit is not None and (level.price > limit if is_buy else level.price < limit):

@@ -82,6 +82,9 @@ class Market:
         "max_open_orders",
         "price_band_pct",
         "price_band",
+        "breaker",
+        "paused_until",
+        "auction_from",
         "quote_precision",
         "notional_unit",
         "notional_exp",
@@ -143,6 +146,9 @@ class Market:
         self.max_open_orders = 0  # live orders a user may have here; 0: no limit
         self.price_band_pct = "0"  # as given (price_band.py); "0": no band
         self.price_band: tuple[int, int] | None = None  # the same as (num, scale)
+        self.breaker = None  # its circuit breaker (breaker.py), None when off
+        self.paused_until: int | None = None  # engine time a breaker's pause ends (breaker.py)
+        self.auction_from: int | None = None  # when, in the pause, the auction takes orders
         self.book = OrderBook()
         self.stops = StopBook()
         self.last_price: int | None = None

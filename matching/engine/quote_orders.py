@@ -26,7 +26,9 @@ When it ends, the order's `quantity` is what it bought (so `remaining` is 0) and
   resting ask whose lot it could not afford;
 - `expired` otherwise: the book ran out with notional left (after some fills or none), or it
   bought nothing (e.g. an empty book, or a notional below one lot at the best ask).
-Triggers fire after it as after any order. It never rests, so it is never live.
+Triggers fire after it as after any order. It never rests, so it is never live. A circuit
+breaker (breaker.py) that stops it at a level it could afford cancels it, reason
+`circuit_breaker`, and pauses the market.
 
 With funds on (risk.py) it holds `quote_quantity × (1 + f)` at acceptance, pays each fill from
 that hold and releases the rest when it ends.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .breaker import CIRCUIT_BREAKER
 from .domain import CANCELLED, EXPIRED, FILLED, QuoteOrder
 from .events import order_update
 from .execution import match
@@ -72,8 +75,11 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
     # one lot at one tick, in budget units: the cost of a lot at price P is P × unit
     unit = market.notional_unit * pow10(budget_exp(market) - market.notional_exp)
     budget = order.quote_left
-    cancelled = False
+    cancelled = tripped = False
     edge = None if market.price_band is None else walk_limit(market, True)
+    breaker = market.breaker
+    bounds = None if breaker is None else breaker.bounds(engine.clock)
+    before = market.last_price
     while True:
         level = asks.best
         if level is None:
@@ -84,6 +90,9 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
         cost = price * unit
         affordable = budget // cost
         if not affordable:
+            break
+        if bounds is not None and not bounds[0] <= price <= bounds[1]:
+            tripped = True  # the circuit breaker stops it (breaker.py)
             break
         order.remaining = affordable
         order.price = price  # match() stops where this level ends
@@ -96,7 +105,11 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
     order.remaining = 0
     order.quote_left = budget
     order.quantity = order.filled
-    if cancelled:
+    if breaker is not None and market.last_price != before:
+        breaker.record(engine.clock, market.last_price)
+    if tripped:
+        order.status, order.reason = CANCELLED, CIRCUIT_BREAKER
+    elif cancelled:
         order.status = CANCELLED
     elif order.filled and (not budget or asks.best is not None):
         order.status = FILLED
@@ -105,3 +118,5 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
     if engine.funds is not None:
         engine.funds.release(order)  # what its hold did not spend
     engine.events.append(order_update(order))
+    if tripped:
+        engine._trip(market)

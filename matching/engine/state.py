@@ -11,6 +11,7 @@ lists every id under `used_ids` and loads the same.
 The client_order_id map (engine.py) is dumped under `client_ids` only when it is not empty,
 sorted by user then client_order_id: an engine that never saw a client_order_id dumps, hashes
 and snapshots exactly as before the extension, and older snapshots load as having none.
+A market's circuit breaker and pause (breaker.py) are dumped only when it has them.
 Funds (risk.py) are dumped under `funds` only when they are on, the same way: balances, deposits
 minus withdrawals per asset, accepted transfer ids, and the holds of live orders.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from .breaker import Breaker
 from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TIFS, Order
 from .engine import Engine
 from .id_set import IdSet
@@ -64,6 +66,7 @@ def dump_state(engine: Engine) -> dict:
                 "version": market.version,
                 **({"max_open_orders": market.max_open_orders} if market.max_open_orders else {}),
                 **({"price_band_pct": market.price_band_pct} if market.price_band else {}),
+                **_dump_breaker(market),
                 "last_price": market.last_price,
                 "bids": [_dump_order(o) for level in book.bids.levels() for o in level.orders()],
                 "asks": [_dump_order(o) for level in book.asks.levels() for o in level.orders()],
@@ -107,6 +110,36 @@ def dump_state(engine: Engine) -> dict:
     if engine.funds is not None:
         state["funds"] = _dump_funds(engine, engine.funds)
     return state
+
+
+def _dump_breaker(market: Market) -> dict:
+    """A market's circuit breaker and pause (breaker.py), present only when there is one."""
+    dumped = {}
+    breaker = market.breaker
+    if breaker is not None:
+        dumped["breaker"] = {
+            **breaker.settings(),
+            "history": [list(entry) for entry in breaker.history],
+        }
+    if market.paused_until is not None:
+        dumped["paused"] = [market.paused_until, market.auction_from]
+    return dumped
+
+
+def _load_breaker(market: Market, entry: dict, engine: Engine) -> None:
+    data = entry.get("breaker")
+    if data is not None:
+        market.breaker = Breaker(
+            data["breaker_move_pct"],
+            data["breaker_window_s"],
+            data["breaker_pause_s"],
+            data["breaker_auction_s"],
+        )
+        market.breaker.history.extend((ts, price) for ts, price in data["history"])
+    paused = entry.get("paused")
+    if paused is not None:
+        market.paused_until, market.auction_from = paused
+        engine.pauses[market.symbol] = market.paused_until
 
 
 def _dump_funds(engine: Engine, funds: RiskEngine) -> dict:
@@ -183,6 +216,7 @@ def load_state(state: dict) -> Engine:
             market.price_band_pct = entry["price_band_pct"]
             market.price_band = parse_band(market.price_band_pct)
         market.last_price = entry["last_price"]
+        _load_breaker(market, entry, engine)
         engine.markets[market.symbol] = market
         for side, fields_list in (
             (market.book.bids, entry["bids"]),

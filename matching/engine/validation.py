@@ -2,6 +2,8 @@
 
 The first failing rule gives the rejection reason. Some rules are not SPEC.md's:
 - a halted market (admin.py) rejects with `symbol_halted`, right after `unknown_symbol`;
+- a paused market (breaker.py) with `symbol_paused` right after that, but in its auction
+  window (engine.py rejects there what does not join the auction);
 - `client_order_id` (API.md), checked by the engine right after rule 1 (`duplicate_order_id`,
   it needs the engine's map) and before `unknown_symbol`: `invalid_client_order_id` when it is
   given (not null) but not a non-empty string of at most 64 characters, then
@@ -16,6 +18,7 @@ extension (here and in the engine) and nothing more.
 
 from __future__ import annotations
 
+from .breaker import SYMBOL_PAUSED
 from .domain import (
     BUY,
     DAY,
@@ -118,6 +121,8 @@ def checked_order(
         raise Rejected("unknown_symbol")
     if market.status is HALTED:
         raise Rejected("symbol_halted")
+    if market.paused_until is not None and clock < market.auction_from:
+        raise Rejected(SYMBOL_PAUSED)  # breaker.py: in its auction window, engine.py decides
     side = get("side")
     side = _SIDE.get(side) if side.__class__ is str else None
     if side is None:

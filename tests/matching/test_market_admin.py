@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.engine import Engine, malformed_reason
-from matching.engine.events import CONFIGURED, REFUSED
+from matching.engine.events import CONFIGURED, MARKET_STATUS, REFUSED
 from matching.engine.state import canonical_json, dump_state, load_state, state_sha256
 from matching.engine.units import to_decimal
 from matching.journal import JournalWriter
@@ -52,6 +52,8 @@ def refused(reason: str, sym: object = SYMBOL) -> list[tuple]:
 
 
 CONFIGURED_EVENTS = [(CONFIGURED, "market", SYMBOL)]
+HALTED_EVENTS = [*CONFIGURED_EVENTS, (MARKET_STATUS, SYMBOL, "halted", "admin", None)]
+RESUMED_EVENTS = [*CONFIGURED_EVENTS, (MARKET_STATUS, SYMBOL, "trading", None, None)]
 
 
 # ---- the command ---------------------------------------------------------------------------
@@ -68,10 +70,12 @@ def test_a_defined_market_is_trading():
     assert engine_after([]).market_config(SYMBOL)["status"] == "trading"
 
 
-def test_halting_answers_configured_and_sets_the_status():
+def test_halting_answers_configured_and_the_new_status_and_sets_it():
     engine = engine_after([])
-    assert engine.process(halt()) == CONFIGURED_EVENTS
+    assert engine.process(halt()) == HALTED_EVENTS
     assert engine.market_config(SYMBOL)["status"] == "halted"
+    assert engine.process(halt()) == CONFIGURED_EVENTS  # no change, no status event
+    assert engine.process(resume()) == RESUMED_EVENTS
 
 
 def test_a_market_command_with_nothing_to_change_is_configured_and_changes_nothing():
@@ -86,7 +90,7 @@ def test_a_market_command_moves_the_clock_and_expires_first_like_any_line():
     engine = engine_after([limit(1, "u1", "buy", "1.000", "100.00", tif="GTD", expire_at=5_000)])
     events = engine.process(halt(ts=5_000))
     assert [(e[0], e[1], e[5]) for e in events[:1]] == [("order", 1, "expired")]
-    assert events[1:] == CONFIGURED_EVENTS
+    assert events[1:] == HALTED_EVENTS
     assert engine.clock == 5_000 and engine.live == {}
 
 
@@ -203,7 +207,7 @@ def test_a_field_that_cannot_change_is_refused_invalid_field(field):
 
 def test_a_null_field_counts_as_absent_and_is_not_invalid():
     engine = engine_after([])
-    assert engine.process(halt(base=None, quote_precision=None)) == CONFIGURED_EVENTS
+    assert engine.process(halt(base=None, quote_precision=None)) == HALTED_EVENTS
 
 
 @pytest.mark.parametrize("status", ["HALTED", "open", "", 1, True, ["halted"]])
@@ -851,7 +855,8 @@ def test_market_commands_keep_the_book_in_decimals_or_change_nothing(commands):
             before["seq"] += 1
             assert dump_state(engine) == before
         else:
-            assert events == CONFIGURED_EVENTS
+            assert events[:1] == CONFIGURED_EVENTS
+            assert [event[0] for event in events[1:]] in ([], [MARKET_STATUS])
             config = engine.market_config(SYMBOL)
             for field in ("status", "tick_size", "lot_size", "min_qty"):
                 if cmd[field] is not None:
