@@ -1,4 +1,5 @@
-"""Circuit breakers and auctions in random command streams (hypothesis): after every command
+"""Circuit breakers and auctions in random command streams (hypothesis), with amends, price
+bands, stops, icebergs, self-trade prevention and admin halts in the mix: after every command
 the engine's invariants hold (funds on or off); no trade of continuous trading is further
 from the reference than the breaker allows, the reference worked out here from the trades
 alone; a paused market outside its auction window accepts no order; two engines fed the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from matching.engine import Engine
@@ -53,6 +54,7 @@ def _stream(data) -> list[dict]:
             breaker_window_s=WINDOW_MS // 1000,
             breaker_pause_s=data.draw(st.sampled_from((1, 5, 30))),
             breaker_auction_s=data.draw(st.sampled_from((0, 1))),
+            price_band_pct=data.draw(st.sampled_from(("0", "3", "8"))),
         ),
         limit(1, "u1", "sell", "1.000", "100.00", ts=1),
         limit(2, "u2", "buy", "1.000", "100.00", ts=1),
@@ -115,7 +117,9 @@ class BreakerModel:
             )
 
 
-def _check_stream(commands: list[dict]) -> Engine:
+def _check_stream(commands: list[dict], say=lambda what: None) -> Engine:
+    """Runs `commands` checking each step; `say` is told what happened (hypothesis' `event`,
+    for its statistics)."""
     engine = Engine()
     model = BreakerModel()
     for cmd in commands:
@@ -128,8 +132,13 @@ def _check_stream(commands: list[dict]) -> Engine:
         reopened = paused_before and any(
             e.kind == MARKET_STATUS and e.status == "trading" for e in events
         )
+        if any(e.kind == TRADE for e in events) and reopened:
+            say("an auction traded")
         trades = [e for e in events if e.kind == TRADE]
+        if any(e.kind == MARKET_STATUS and e.status == "paused" for e in events):
+            say("a breaker tripped")
         if reopened:
+            say("a market reopened")
             model.history = [(engine.clock, market.last_price)]
         elif trades:
             model.check(engine.clock, trades)
@@ -151,7 +160,7 @@ def _check_stream(commands: list[dict]) -> Engine:
 def test_breaker_streams_keep_the_invariants_the_bound_and_replay_the_same(data) -> None:
     commands = _stream(data)
     note("\n".join(json.dumps(cmd) for cmd in commands))  # the stream, should it fail
-    engine = _check_stream(commands)
+    engine = _check_stream(commands, event)
 
     again = Engine()
     for cmd in commands:
