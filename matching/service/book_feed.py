@@ -55,7 +55,7 @@ class BookFeed:
                 [
                     side,
                     format_units(price, market.tick_num, market.tick_places),
-                    format_units(volume, market.lot_num, market.lot_places),
+                    format_units(volume, market.lot_num, market.lot_places) if volume else "0",
                 ]
             )
         messages = []
