@@ -54,6 +54,7 @@ export async function request(method, path, body) {
 export const get = (path) => request("GET", path);
 export const post = (path, body) => request("POST", path, body);
 export const del = (path) => request("DELETE", path);
+export const patch = (path, body) => request("PATCH", path, body);
 
 /** Every row of a cursor-paginated list, following `next` (at most `maxPages` pages). */
 export async function allPages(path, maxPages = 50) {

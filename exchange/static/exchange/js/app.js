@@ -4,8 +4,10 @@ import { get } from "./api.js";
 import { BalancesView } from "./balances.js";
 import { BookView } from "./book.js";
 import { CandleChart } from "./candles.js";
+import { DeadMansSwitch } from "./dead-man.js";
 import { DepthChart } from "./depth.js";
 import { $, $$, debounce, el, toast } from "./dom.js";
+import { MarketStatusView, optionLabel } from "./market-status.js";
 import { OrderForm } from "./order-form.js";
 import { OrdersPanel } from "./orders.js";
 import { LiveSocket, socketUrl } from "./socket.js";
@@ -14,6 +16,9 @@ import { TradesView } from "./trades.js";
 
 const MARKET_KEY = "exchange.market";
 const PUBLIC_CHANNELS = ["book", "trades", "ticker", "candles"];
+const STATUS_POLL_MS = 5000; // /symbols read again: a halt or pause shows without the socket
+const STATUS_FIELDS = ["status", "status_reason", "resumes_at"];
+const REFUSED_BY_STATUS = new Set(["symbol_halted", "symbol_paused"]);
 const root = $("#app");
 const signedIn = root.dataset.authenticated === "true";
 const complain = (error) => toast(error.message || String(error), "error");
@@ -25,18 +30,30 @@ const candles = new CandleChart($("#candles"));
 const trades = new TradesView($("#trades"));
 const ticker = new TickerView($("#ticker"));
 const socket = new LiveSocket(socketUrl(), { onStatus: showStatus, onReconnect: resync });
+let serverOffsetMs = 0; // the server's clock less the page's, from the `ts` of market messages
+const marketStatus = new MarketStatusView(
+  { banner: $("#market-status"), badge: $("#market-badge") },
+  { now: () => Date.now() + serverOffsetMs },
+);
 
+let markets = [];
 let market = null;
 let liveBook = false; // the book follows the socket (else the last REST read)
 let bookResync = false; // a gap was seen: updates wait for the fresh snapshot
 let balances = null;
 let orders = null;
 let form = null;
+let deadMan = null;
 const refreshBalances = debounce(() => balances.load().catch(complain), 300);
 
 if (signedIn) {
   balances = new BalancesView($("#balances"));
-  orders = new OrdersPanel($("#orders"));
+  orders = new OrdersPanel($("#orders"), { onRefused: refusedByStatus });
+  deadMan = new DeadMansSwitch($("#dms"), {
+    storageKey: `exchange.dms.${root.dataset.user ?? ""}`,
+    // the exchange cancels the orders at its next tick: read them shortly after
+    onFired: () => setTimeout(() => orders.reload().catch(complain), 1500),
+  });
   orders.onOpenChange((open) => book.setOwnOrders(open));
   form = new OrderForm($("#order-form"), {
     balances,
@@ -44,6 +61,7 @@ if (signedIn) {
       const { bids, asks } = book.state.top(1);
       return (side === "buy" ? asks : bids)[0]?.[0] ?? trades.last?.price ?? null;
     },
+    onRefused: refusedByStatus,
     onPlaced: (order) => {
       orders.upsert(order);
       refreshBalances();
@@ -51,6 +69,89 @@ if (signedIn) {
       if (!liveBook) setTimeout(() => loadBook().catch(complain), 300);
     },
   });
+}
+
+// ---- the markets' status (API.md, "Market safety") ----
+
+/** A refusal because the market stopped: the page's idea of its status is old. */
+function refusedByStatus(error) {
+  if (REFUSED_BY_STATUS.has(error.code)) refreshSymbols();
+}
+
+/** Status fields of `fresh` into the known market of its symbol; true if they changed. */
+function mergeStatus(fresh) {
+  const known = markets.find((m) => m.symbol === fresh.symbol);
+  if (!known) return false;
+  const changed = STATUS_FIELDS.some((field) => (known[field] ?? null) !== (fresh[field] ?? null));
+  for (const field of STATUS_FIELDS) known[field] = fresh[field] ?? null;
+  return changed;
+}
+
+/** Draws what a change of the markets' status changes: picker, banner, form, Edit buttons. */
+function statusChanged() {
+  for (const option of $("#market").options) {
+    const m = markets.find((each) => each.symbol === option.value);
+    if (m) option.textContent = optionLabel(m);
+  }
+  if (market) {
+    root.classList.toggle("is-halted", market.status === "halted");
+    root.dataset.marketStatus = market.status ?? "trading";
+    marketStatus.update(market);
+  }
+  orders?.draw();
+}
+
+/** A `market` message of the socket: a halt, a pause, a reopening. */
+function onMarketMessage(message) {
+  if (message.type !== "market" || !message.symbol) return;
+  if (Number.isFinite(message.ts)) serverOffsetMs = message.ts - Date.now();
+  pushedAt.set(message.symbol, Date.now());
+  if (mergeStatus(message)) statusChanged();
+  // the other fields a pause may bring (the auction's length) come with /symbols
+  if (message.status === "paused") refreshSymbols();
+}
+
+let symbolsRead = null;
+let lastRead = 0;
+const pushedAt = new Map(); // symbol -> when the socket last told its status
+
+/** /symbols read again (one read at a time); statuses that changed are drawn. */
+function refreshSymbols() {
+  if (symbolsRead) return symbolsRead;
+  const started = Date.now();
+  lastRead = started;
+  symbolsRead = get("/symbols")
+    .then(({ results }) => {
+      let changed = false;
+      for (const fresh of results) {
+        const known = markets.find((m) => m.symbol === fresh.symbol);
+        if (known) known.breaker_auction_s = fresh.breaker_auction_s;
+        // an answer older than the socket's word on the market does not undo it
+        if ((pushedAt.get(fresh.symbol) ?? 0) > started) continue;
+        changed = mergeStatus(fresh) || changed;
+      }
+      if (changed) statusChanged();
+    })
+    .catch(() => {}) // the next read tries again
+    .finally(() => {
+      symbolsRead = null;
+    });
+  return symbolsRead;
+}
+
+function watchStatus() {
+  setInterval(() => {
+    if (!document.hidden) refreshSymbols();
+  }, STATUS_POLL_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) refreshSymbols();
+  });
+  marketStatus.onTick((info) => {
+    form?.setMarketStatus(info);
+    // a pause over: the market reopens at the exchange's next tick; read until it says so
+    if (info.state === "paused" && info.remainingMs === 0 && Date.now() - lastRead > 1500) refreshSymbols();
+  });
+  socket.listen("market", onMarketMessage);
 }
 
 function showStatus(state) {
@@ -114,10 +215,10 @@ async function selectMarket(next) {
   }
   history.replaceState(null, "", `#${market.symbol}`);
   $("#market").value = market.symbol;
-  root.classList.toggle("is-halted", market.status === "halted");
   book.setMarket(market);
   trades.clear();
   form?.setMarket(market);
+  statusChanged(); // after the form's own reset: its button follows the status
   balances?.setMarket(market);
   orders?.setMarket(market);
   socket.subscribe("book", market.symbol, onBook);
@@ -132,6 +233,7 @@ async function selectMarket(next) {
 /** After a reconnect: what the socket may have missed, from the REST API. */
 function resync() {
   loadMarketData();
+  refreshSymbols();
   if (signedIn) {
     balances.load().catch(complain);
     orders.reload().catch(complain);
@@ -150,13 +252,10 @@ function wireIntervals() {
 }
 
 async function start() {
-  const { results: markets } = await get("/symbols");
+  ({ results: markets } = await get("/symbols"));
   const picker = $("#market");
-  picker.replaceChildren(
-    ...markets.map((m) =>
-      el("option", { value: m.symbol }, `${m.base}/${m.quote}${m.status === "halted" ? " · halted" : ""}`),
-    ),
-  );
+  picker.replaceChildren(...markets.map((m) => el("option", { value: m.symbol }, optionLabel(m))));
+  watchStatus();
   orders?.setMarkets(markets);
   picker.addEventListener("change", () => selectMarket(markets.find((m) => m.symbol === picker.value)));
   wireIntervals();
@@ -167,7 +266,11 @@ async function start() {
   socket.connect();
   const account = [];
   if (signedIn) {
-    socket.subscribe("orders", null, (message) => message.type === "order" && orders.upsert(message.order));
+    socket.subscribe("orders", null, (message) => {
+      if (message.type !== "order") return;
+      orders.upsert(message.order);
+      if (message.order.reason === "cancel_after") deadMan.noteFired();
+    });
     socket.subscribe("balances", null, (message) => message.type === "balance" && balances.update(message));
     account.push(balances.load().catch(complain), orders.loadOpen().catch(complain));
     get("/account/fees").then((fees) => form.setFees(fees)).catch(() => {});

@@ -8,12 +8,15 @@ import { TIF_LABELS, formField, orderBody, tifsFor, validate, visibleFields } fr
 import { placeOrder } from "./place.js";
 
 export class OrderForm {
-  constructor(form, { balances, priceHint, onPlaced }) {
+  constructor(form, { balances, priceHint, onPlaced, onRefused = () => {} }) {
     this.form = form;
     this.balances = balances;
     this.priceHint = priceHint;
     this.onPlaced = onPlaced;
+    this.onRefused = onRefused;
     this.fees = null;
+    this.status = null; // the market's status (market-status.js describe())
+    this.sending = false;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -88,6 +91,34 @@ export class OrderForm {
   changed(target) {
     if (["side", "type", "time_in_force", "amount_unit"].includes(target.name)) this.layout();
     this.summarise();
+    this.applyStatus();
+  }
+
+  /** The market's status as market-status.js describes it: a halt or a pause disables the
+   * button (a call auction only for the orders it does not collect), the reason above it. */
+  setMarketStatus(info) {
+    this.status = info;
+    this.applyStatus();
+  }
+
+  /** Why the order the form holds may not be sent now, or "". */
+  blocked() {
+    if (!this.status) return "";
+    const { type, tif, post_only: postOnly } = this.values();
+    return this.status.blocks({ type, tif, post_only: postOnly });
+  }
+
+  applyStatus() {
+    const reason = this.blocked();
+    const note = $("#f-market-note", this.form);
+    const info = this.status;
+    const text = reason || (info?.auction ? info.headline + ". Call auction: this limit order will be collected and match at the opening price." : "");
+    note.textContent = text;
+    note.hidden = !text;
+    note.dataset.kind = reason ? "blocked" : "auction";
+    const button = $("#f-submit", this.form);
+    button.disabled = this.sending || Boolean(reason);
+    button.title = reason;
   }
 
   /** Shows the fields the order type and time in force take, and the side's colours. */
@@ -191,6 +222,7 @@ export class OrderForm {
 
   async submit() {
     this.clearErrors();
+    if (this.blocked()) return; // the button is disabled; Enter in a field still submits
     const values = this.values();
     const errors = validate(values, this.market);
     if (Object.keys(errors).length) {
@@ -198,6 +230,7 @@ export class OrderForm {
       return;
     }
     const button = $("#f-submit", this.form);
+    this.sending = true;
     button.disabled = true;
     try {
       const order = await placeOrder(orderBody(values, this.market));
@@ -209,8 +242,10 @@ export class OrderForm {
       if (!(error instanceof ApiError)) throw error;
       const extra = error.details.order_id ? ` (order ${error.details.order_id})` : "";
       this.showError(error.field, `${error.message}${extra}`);
+      this.onRefused(error);
     } finally {
-      button.disabled = false;
+      this.sending = false;
+      this.applyStatus();
     }
   }
 }

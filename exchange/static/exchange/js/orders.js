@@ -1,7 +1,9 @@
-// The user's orders and fills: open orders with cancel, order history, fills; CSV export of
+// The user's orders and fills: open orders with amend and cancel, order history, fills; CSV export of
 // the history and the fills. Kept current by the socket's orders channel and by the answers
 // to the user's own requests.
 
+import { AmendDialog } from "./amend.js";
+import { amendable } from "./amend-rules.js";
 import { ApiError, allPages, del, get, query } from "./api.js";
 import { download, stamped, toCsv } from "./csv.js";
 import { compare, fixedPlaces, group, placesOf, trim } from "./decimal.js";
@@ -16,8 +18,9 @@ const when = shortDateTime;
 const complain = (error) => toast(error.message || String(error), "error");
 
 export class OrdersPanel {
-  constructor(root) {
+  constructor(root, { onRefused = () => {} } = {}) {
     this.root = root;
+    this.markets = new Map();
     this.open = new Map();
     this.closed = new Set();
     this.history = null;
@@ -35,15 +38,26 @@ export class OrdersPanel {
     $("#cancel-all", root).addEventListener("click", () => this.cancelAll());
     $("#export-orders", root).addEventListener("click", () => this.exportOrders().catch(complain));
     $("#export-fills", root).addEventListener("click", () => this.exportFills().catch(complain));
+    this.amendDialog = new AmendDialog($("#amend-dialog"), {
+      onAmended: (order, body) => {
+        this.upsert(order);
+        const what = Object.entries(body).map(([field, value]) => `${words(field).toLowerCase()} ${value}`).join(", ");
+        toast(`Amended order ${order.order_id}: ${what}`, "success");
+      },
+      onRefused,
+    });
   }
 
   onOpenChange(fn) {
     this.listeners.push(fn);
   }
 
-  /** The markets' tick sizes, so prices show with their market's places. */
+  /** The markets: their tick sizes, so prices show with their market's places, their rules
+   * for an amend, and their status (no amend while a market is halted or paused). */
   setMarkets(markets) {
+    this.markets = new Map(markets.map((m) => [m.symbol, m]));
     this.tickPlaces = new Map(markets.map((m) => [m.symbol, placesOf(m.tick_size)]));
+    this.draw();
   }
 
   price(row, text) {
@@ -113,6 +127,7 @@ export class OrdersPanel {
       this.open.delete(order.order_id);
       this.closed.add(order.order_id);
     }
+    this.amendDialog.orderChanged(order);
     if (!OPEN.has(order.status)) this.refreshHistory();
     if (order.filled_quantity !== before?.filled_quantity && Number(order.filled_quantity) > 0) {
       this.refreshFills();
@@ -129,6 +144,27 @@ export class OrdersPanel {
       button.disabled = false;
       toast(error instanceof ApiError ? error.message : String(error), "error");
     }
+  }
+
+  /** The open order's actions: amend (a resting order, while its market trades) and cancel. */
+  actions(order) {
+    const cancel = el("button", { type: "button", class: "link-button cancel", onclick: (e) => this.cancel(order, e.currentTarget) }, "Cancel");
+    if (!amendable(order)) return el("span", { class: "row-actions" }, cancel);
+    const market = this.markets.get(order.symbol);
+    const status = market?.status ?? "trading";
+    const blocked = status !== "trading" ? `${order.symbol} is ${status}: amends wait until it trades again` : null;
+    const edit = el(
+      "button",
+      {
+        type: "button",
+        class: "link-button amend",
+        disabled: Boolean(blocked),
+        title: blocked ?? "Change the price or the amount",
+        onclick: () => this.amendDialog.open(this.open.get(order.order_id) ?? order, market),
+      },
+      "Edit",
+    );
+    return el("span", { class: "row-actions" }, edit, cancel);
   }
 
   async cancelAll() {
@@ -172,8 +208,8 @@ export class OrdersPanel {
       ["Trigger", (o) => this.price(o, o.trigger_price), "num"],
       ["Amount", (o) => o.quantity, "num"],
       ["Filled", (o) => o.filled_quantity, "num"],
-      ["Status", (o) => words(o.status)],
-      ["", (o) => el("button", { type: "button", class: "link-button cancel", onclick: (e) => this.cancel(o, e.currentTarget) }, "Cancel"), "end"],
+      ["Status", (o) => [words(o.status), o.amended ? el("span", { class: "tag", title: "Amended" }, "amended") : null]],
+      ["", (o) => this.actions(o), "end"],
     ]);
     this.table("history", this.history ?? [], [
       ["Time", (o) => when(o.updated_at ?? o.created_at)],

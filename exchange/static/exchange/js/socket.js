@@ -20,6 +20,7 @@ export class LiveSocket {
     this.onStatus = onStatus;
     this.onReconnect = onReconnect;
     this.subscriptions = new Map();
+    this.listeners = new Map(); // channel -> handlers of messages no subscription asked for
     this.backoff = MIN_BACKOFF_MS;
     this.everOpened = false;
     this.ws = null;
@@ -90,6 +91,14 @@ export class LiveSocket {
     this.send({ ...subscription.message, op: "unsubscribe" });
   }
 
+  /** Calls `handler(message)` for each message of `channel`, whatever its symbol, without
+   * subscribing: for messages the server sends along with other subscriptions (a `market`
+   * status comes to the subscribers of the market's book, trades or ticker). */
+  listen(channel, handler) {
+    if (!this.listeners.has(channel)) this.listeners.set(channel, []);
+    this.listeners.get(channel).push(handler);
+  }
+
   /** Subscribes again, for a fresh snapshot (a book that missed an update). */
   resubscribe(channel, symbol) {
     const subscription = this.subscriptions.get(keyOf(channel, symbol));
@@ -115,6 +124,7 @@ export class LiveSocket {
       this.subscriptions.get(keyOf(message.channel, message.symbol)) ||
       this.subscriptions.get(keyOf(message.channel, null));
     if (subscription) subscription.handler(message);
+    for (const handler of this.listeners.get(message.channel) ?? []) handler(message);
   }
 }
 
