@@ -653,6 +653,12 @@ class Engine:
             return None
         return self.client_ids.get((user, client_order_id))
 
+    def switch_deadline(self, user: object) -> int | None:
+        """The engine time `user`'s dead man's switch fires at (cancel_after.py); None when
+        it is off. The user is taken as the engine takes it (`1` is `"1"`)."""
+        user = _ref(user)
+        return None if user is None else self.switches.deadlines.get(user)
+
     def market_config(self, symbol: str) -> dict | None:
         """The market's configuration, to compare with one kept elsewhere (a database): the
         `symbol` definition with its defaults filled in and the `market` changes applied

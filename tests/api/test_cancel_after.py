@@ -5,6 +5,7 @@ open order of the user, waiting stops included, reason `cancel_after`; 0 turns i
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pytest
 
@@ -88,3 +89,37 @@ def test_it_needs_credentials(client) -> None:
     response = client.post(PATH, {"timeout_ms": 1000}, content_type="application/json")
 
     assert response.status_code == 401
+
+
+def test_get_says_whether_the_switch_is_armed_and_when_it_fires(
+    matcher, maker_client, taker_client
+) -> None:
+    before = maker_client.get(PATH)
+    armed = maker_client.post(PATH, {"timeout_ms": 60_000}).json()
+    state = maker_client.get(PATH)
+    other = taker_client.get(PATH)
+    maker_client.post(PATH, {"timeout_ms": 0})
+    after = maker_client.get(PATH)
+
+    assert before.status_code == 200
+    assert before.json() == {"active": False, "fires_at": None}
+    assert state.json()["active"] is True
+    fires_at = state.json()["fires_at"]
+    assert fires_at.endswith("Z")
+    # the matcher's deadline: its clock when the call came + the timeout (within the
+    # call's own time of the web process's estimate)
+    assert abs(_ms(fires_at) - _ms(armed["fires_at"])) < 2_000
+    assert other.json() == {"active": False, "fires_at": None}
+    assert after.json() == {"active": False, "fires_at": None}
+
+
+def test_get_after_the_switch_fired_says_it_is_off(matcher, maker_client) -> None:
+    maker_client.post(PATH, {"timeout_ms": 1000})
+    time.sleep(1.05)
+    tick()
+
+    assert maker_client.get(PATH).json() == {"active": False, "fires_at": None}
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)

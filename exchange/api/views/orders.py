@@ -23,6 +23,7 @@ from exchange.api.serializers.orders import (
     OrderSerializer,
 )
 from exchange.errors import OrderNotFound
+from exchange.selectors.cancel_after import cancel_after_get
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import order_get, orders_list, parse_limit, parse_order_id
 from exchange.services.cancel_after import cancel_after_set
@@ -166,3 +167,20 @@ class CancelAfterView(OrderPipelineView):
     async def post(self, request) -> Response:
         body = parsed_json(request._request.body)
         return Response(await cancel_after_set(user_id=request.user.pk, body=body))
+
+    @extend_schema(
+        operation_id="orders_cancel_after_state",
+        responses={
+            200: inline_serializer(
+                "CancelAfterStateRead",
+                {
+                    "active": serializers.BooleanField(),
+                    "fires_at": serializers.CharField(allow_null=True),
+                },
+            ),
+            **error_responses(401, 429, 503),
+        },
+    )
+    async def get(self, request) -> Response:
+        """The switch as it stands: whether it is armed and when it fires."""
+        return Response(await cancel_after_get(user_id=request.user.pk))
