@@ -390,6 +390,35 @@ def test_the_dead_mans_switch_arms_counts_down_renews_turns_off_and_fires(
         trader.close()
 
 
+def test_a_switch_armed_elsewhere_shows_after_a_reload(browser, exchange, artifacts) -> None:
+    """The page reads the switch from the server: one armed by another client (here a call
+    the page's control did not make, so the page's own memory knows nothing of it) shows
+    after a reload, and one turned off elsewhere shows off."""
+    trader = TradingPage.open(browser, exchange.base, artifacts)
+    page = trader.page
+    arm = (
+        "async (ms) => (await import('/static/exchange/js/api.js'))"
+        ".post('/orders/cancel-after', {timeout_ms: ms})"
+    )
+    try:
+        trader.log_in("taker")
+        expect(page.locator("[data-testid=dms-state]")).to_have_text("Off")
+        answer = page.evaluate(arm, 120_000)
+        assert answer["active"] is True, answer
+        page.reload()
+        expect(page.locator("[data-testid=dms-state]")).to_have_text("Armed")
+        expect(page.locator("[data-testid=dms-countdown]")).to_have_text(re.compile(r"^[12]:\d\d$"))
+        trader.shot("31-dead-mans-switch-armed-elsewhere")
+
+        page.evaluate(arm, 0)
+        page.reload()
+        expect(page.locator("[data-testid=dms-state]")).to_have_text("Off")
+        trader.assert_no_script_errors()
+    finally:
+        turn_off(page)
+        trader.close()
+
+
 @pytest.mark.parametrize("width,height", [(1440, 900), (1024, 768), (390, 844)])
 def test_the_controls_fit_the_screen(browser, exchange, artifacts, width, height) -> None:
     trader = TradingPage.open(browser, exchange.base, artifacts)

@@ -3,10 +3,11 @@
 // included, unless it is armed again in time; 0 turns it off. The control shows when it
 // fires, counting down; "Keep alive" arms it again, and auto-renew arms it again every third
 // of the timeout while this page is open, so closing the page (or losing the network) lets
-// it fire. The server has no read of the switch: the page remembers the last answer it got
-// (localStorage, per user) to show the switch after a reload.
+// it fire. The page remembers the last answer it got (localStorage, per user) to show the
+// switch at once after a reload, then reads the server's (GET /api/v1/orders/cancel-after),
+// which also shows a switch armed from another tab or client, or one that has fired.
 
-import { ApiError, post } from "./api.js";
+import { ApiError, get, post } from "./api.js";
 import { $, clock } from "./dom.js";
 import { countdown } from "./market-status.js";
 
@@ -63,6 +64,7 @@ export class DeadMansSwitch {
     });
     this.secondsInput.addEventListener("input", () => this.showError(""));
     this.restore();
+    this.sync();
     setInterval(() => this.tick(), TICK_MS);
     this.draw();
   }
@@ -93,6 +95,27 @@ export class DeadMansSwitch {
       // auto-renew was on when the page closed: the page is open again, so it renews again
       if (this.state.auto) this.renew();
     }
+  }
+
+  /** The switch as the server keeps it; the page's own memory gives way to it. */
+  async sync() {
+    let answer;
+    try {
+      answer = await get("/orders/cancel-after");
+    } catch {
+      return; // the saved state stands until the next answer
+    }
+    if (this.sending) return; // an arm or disarm in flight answers for itself
+    if (answer.active) {
+      const due = Date.parse(answer.fires_at);
+      Object.assign(this.state, { active: true, firesAt: answer.fires_at, deadline: Number.isNaN(due) ? null : due });
+    } else if (this.state.active) {
+      Object.assign(this.state, { active: false, firesAt: null, deadline: null });
+      this.restored = false;
+    }
+    this.save();
+    this.schedule();
+    this.draw();
   }
 
   save() {
