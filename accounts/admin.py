@@ -9,17 +9,21 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey, Balance, LedgerEntry, ReconciliationAlert, Transfer, User
 from accounts.reconciliation import alerts_resolve
-from accounts.transfers import TransferError, transfer_request
+from accounts.transfers import TransferError, transfer_request, transfer_wait
 from audit import actions as audit_actions
 from audit.admin import AuditedModelAdmin, AuditedUserAdmin
+from exchange.admin_decimals import decimal_column, decimal_text
 from exchange.admin_read_only import ReadOnlyAdmin
+from exchange.selectors.assets import assets_traded
 
 admin.site.register(User, AuditedUserAdmin)
 
@@ -80,7 +84,10 @@ class ApiKeyAdmin(AuditedModelAdmin):
 
 @admin.register(Balance)
 class BalanceAdmin(ReadOnlyAdmin):
-    list_display = ["account", "user", "asset", "available", "locked", "last_seq"]
+    list_display = [
+        "account", "user", "asset", decimal_column("available"), decimal_column("locked"),
+        "last_seq",
+    ]  # fmt: skip
     list_filter = ["asset"]
     search_fields = ["=account", "=asset", "user__username"]
 
@@ -88,7 +95,8 @@ class BalanceAdmin(ReadOnlyAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = [
-        "seq", "position", "reason", "asset", "amount", "from_account", "from_bucket",
+        "seq", "position", "reason", "asset", decimal_column("amount"), "from_account",
+        "from_bucket",
         "to_account", "to_bucket", "transfer_id", "at",
     ]  # fmt: skip
     list_filter = ["reason", "asset"]
@@ -97,10 +105,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 class TransferForm(forms.ModelForm):
-    """A credit or debit to ask the matcher for; `transfer_request` validates and records it,
-    and its refusal is shown as a form error."""
+    """A credit or debit to ask the matcher for, of an asset a market trades;
+    `transfer_request` validates and records it, and its refusal is shown as a form error."""
 
-    amount = forms.CharField(max_length=64)
+    asset = forms.ChoiceField(choices=(), help_text="The assets the exchange's markets trade.")
+    amount = forms.CharField(max_length=64, help_text="A positive decimal, e.g. 100.5.")
     transfer_id = forms.CharField(
         max_length=64,
         required=False,
@@ -116,6 +125,7 @@ class TransferForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:  # the page shown: its id travels with the form it sends
             self.fields["transfer_id"].initial = uuid.uuid4().hex
+        self.fields["asset"].choices = [("", "---------")] + [(a, a) for a in assets_traded()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -152,8 +162,8 @@ class TransferAdmin(AuditedModelAdmin):
 
     form = TransferForm
     list_display = [
-        "transfer_id", "user", "kind", "asset", "amount", "status", "reason", "seq",
-        "created_at", "done_at",
+        "transfer_id", "user", "kind", "asset", decimal_column("amount"), "status", "reason",
+        "seq", "created_at", "done_at",
     ]  # fmt: skip
     list_filter = ["status", "kind", "asset"]
     search_fields = ["=transfer_id", "user__username"]
@@ -171,18 +181,63 @@ class TransferAdmin(AuditedModelAdmin):
         for field in Transfer._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
-        self.message_user(
-            request,
-            f"Transfer {created.transfer_id} asked for: the matcher carries it out within a "
-            "second if it runs (its status shows the outcome).",
+        setattr(request, _ASKED, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """No "added successfully": `changeform_view` says the outcome."""
+        after = "add" if "_addanother" in request.POST else "changelist"
+        return HttpResponseRedirect(reverse(f"admin:accounts_transfer_{after}"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The form as Django runs it (in a transaction); then, the transfer committed where
+        the matcher sees it, its outcome once the matcher has carried it out or refused it
+        (up to EXCHANGE_ADMIN_TRANSFER_WAIT_MS), as the one message of the page that follows."""
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        asked = getattr(request, _ASKED, None)
+        if asked is not None:
+            wait = settings.EXCHANGE_ADMIN_TRANSFER_WAIT_MS / 1000
+            self.message_user(request, *_outcome(transfer_wait(asked, timeout=wait)))
+        return response
+
+
+_REFUSALS = {
+    "insufficient_funds": "the user's available balance is less than the amount",
+    "funds_disabled": "funds are off in the matcher",
+}
+
+
+_ASKED = "_transfer_asked"  # the request attribute holding the transfer the form recorded
+
+
+def _outcome(transfer: Transfer) -> tuple[str, int]:
+    """The message's words and level for a transfer as it now stands."""
+    what = (
+        f"{'Credit' if transfer.kind == Transfer.Kind.CREDIT else 'Debit'} of "
+        f"{decimal_text(transfer.amount)} {transfer.asset} for {transfer.user}"
+    )
+    if transfer.status == Transfer.Status.DONE:
+        return f"{what}: done (transfer {transfer.transfer_id}).", messages.SUCCESS
+    if transfer.status == Transfer.Status.REFUSED:
+        why = _REFUSALS.get(transfer.reason, transfer.reason or "no reason given")
+        return (
+            f"{what}: refused, {why} ({transfer.reason}). Nothing was moved "
+            f"(transfer {transfer.transfer_id}).",
+            messages.ERROR,
         )
+    return (
+        f"{what}: asked for, but the matcher has not carried it out yet (is it running?). "
+        f"The list of transfers shows its status once it has (transfer "
+        f"{transfer.transfer_id}).",
+        messages.WARNING,
+    )
 
 
 @admin.register(ReconciliationAlert)
 class ReconciliationAlertAdmin(admin.ModelAdmin):
     list_display = [
-        "created_at", "account", "asset", "seq", "matcher_available", "ledger_available",
-        "matcher_locked", "ledger_locked", "resolved",
+        "created_at", "account", "asset", "seq", decimal_column("matcher_available"),
+        decimal_column("ledger_available"), decimal_column("matcher_locked"),
+        decimal_column("ledger_locked"), "resolved",
     ]  # fmt: skip
     list_filter = ["resolved", "asset", "created_at"]
     search_fields = ["=account", "=asset"]

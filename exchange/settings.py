@@ -304,6 +304,23 @@ EXCHANGE_WS_MAX_PER_ADDRESS = env_int("EXCHANGE_WS_MAX_PER_ADDRESS", 100)
 # The kernel's send buffer of each WebSocket (bytes; 0: the system's own sizing): smaller
 # means a client that stopped reading is noticed, and cut off, after less data.
 EXCHANGE_WS_SEND_BUFFER_BYTES = env_int("EXCHANGE_WS_SEND_BUFFER_BYTES", 0)
+# Cancel on disconnect when a web process dies (exchange/consumers/liveness.py): a process
+# with cancel-on-disconnect sockets stamps itself alive every quarter of this; once a stamp
+# is this old, the matchers cancel what those sockets placed (within about a second more)
+EXCHANGE_WS_LIVENESS_TTL_MS = env_int("EXCHANGE_WS_LIVENESS_TTL_MS", 8000)
+# Where the stamps and those sockets' orders are kept (exchange/services/
+# disconnect_registry.py), as Django's CACHES: Redis, shared by the web processes and the
+# matchers, when REDIS_URL is set; else this process's memory (the embedded exchange is one
+# process: a dead web process is a dead matcher too).
+EXCHANGE_DISCONNECT_REGISTRY = (
+    {"BACKEND": "exchange.services.disconnect_registry_redis.RedisRegistry", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "exchange.services.disconnect_registry.MemoryRegistry"}
+)
+
+# How long the admin's transfer form waits for the matcher's outcome (done or refused) to
+# show it; past that it says the transfer is still pending.
+EXCHANGE_ADMIN_TRANSFER_WAIT_MS = env_int("EXCHANGE_ADMIN_TRANSFER_WAIT_MS", 5000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Exchange API",

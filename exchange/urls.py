@@ -8,6 +8,10 @@ from exchange import views
 from exchange.login_guard import guarded
 from exchange.observability.exposition import metrics_view
 
+admin.site.site_header = "Exchange administration"
+admin.site.site_title = "Exchange admin"
+admin.site.index_title = "Markets, users and funds"
+
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),

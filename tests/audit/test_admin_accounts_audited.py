@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey, Transfer
 from audit.models import AuditEntry
+from exchange.models import Market
 from tests.audit.conftest import only_entry
 
 pytestmark = [pytest.mark.django_db]
@@ -24,10 +25,14 @@ def trader():
 
 
 @pytest.mark.parametrize("kind", ["credit", "debit"])
-def test_a_transfer_asked_for_is_recorded_by_its_kind(admin_client, admin_user, trader, kind):
+def test_a_transfer_asked_for_is_recorded_by_its_kind(
+    admin_client, admin_user, trader, kind, settings
+):
+    Market.objects.create(base="BTC", quote="USDT", tick_size="0.01", lot_size="0.001")
+    settings.EXCHANGE_ADMIN_TRANSFER_WAIT_MS = 0  # no matcher runs
     response = admin_client.post(
         "/admin/accounts/transfer/add/",
-        {"user": trader.pk, "kind": kind, "asset": "usdt", "amount": "100.5",
+        {"user": trader.pk, "kind": kind, "asset": "USDT", "amount": "100.5",
          "transfer_id": "t-1"},
     )  # fmt: skip
 

@@ -1,0 +1,51 @@
+"""The admin as an operator reads it: the exchange's own title, and amounts in lists without
+the database's 18 places, grouped and right-aligned (exchange/admin_decimals.py)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Balance
+from exchange.admin_decimals import decimal_text
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_the_admin_is_titled_as_the_exchange(admin_client) -> None:
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "<title>Markets, users and funds | Exchange admin</title>" in page
+    assert "Exchange administration" in page
+    assert "Django administration" not in page
+
+
+def test_balances_list_amounts_without_trailing_zeros_right_aligned(admin_client) -> None:
+    Balance.objects.create(
+        account="7", asset="USDT", available=Decimal("49950.000000000000000000"),
+        locked=Decimal("0.250000000000000000"), last_seq=1,
+    )  # fmt: skip
+
+    page = admin_client.get("/admin/accounts/balance/").content.decode()
+
+    assert re.search(r'<td class="field-num_available">49,950</td>', page)
+    assert re.search(r'<td class="field-num_locked">0.25</td>', page)
+    assert "49950.000000000000000000" not in page
+    assert 'td[class*="field-num_"]' in page  # the style that right-aligns them
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("49950.000000000000000000", "49,950"),
+        ("0E-18", "0"),
+        ("-0.000", "0"),
+        ("1234567.891000000000000000", "1,234,567.891"),
+        ("0.000000000000000001", "0.000000000000000001"),
+        ("100", "100"),
+    ],
+)
+def test_decimal_text(value: str, shown: str) -> None:
+    assert decimal_text(Decimal(value)) == shown
