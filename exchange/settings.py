@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "exchange.api.schema.add_common_errors",
+        "exchange.api.schema.mark_public",
     ],
 }
 LOGIN_REDIRECT_URL = "/"

@@ -1,4 +1,5 @@
-"""Schema post-processing: the errors every operation can answer with, documented once.
+"""Schema post-processing: the errors every operation can answer with, documented once, and
+which operations need credentials.
 
 Credentials are checked wherever they are given (a bad signature is a 401 on a public path
 too), any request can be rate limited, and an unsafe request can fail the CSRF check.
@@ -32,4 +33,15 @@ def add_common_errors(result: dict, generator, request, public) -> dict:
                         "content": {"application/json": {"schema": ERROR_REF}},
                     },
                 )
+    return result
+
+
+def mark_public(result: dict, generator, request, public) -> dict:
+    """An operation anyone may call (its security lists `{}`, no credentials, among the
+    others) is documented with none, so the docs page shows no padlock on it; those that
+    need a key or a session keep theirs."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if {} in operation.get("security", []):
+                operation["security"] = []
     return result

@@ -1,8 +1,9 @@
 """The REST paths of API.md, under /api/v1/."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from exchange.api.docs import ApiDocsView
 from exchange.api.views import account, health, market_data, orders, performance
 
 urlpatterns = [
@@ -22,5 +23,5 @@ urlpatterns = [
     path("account/trades", account.FillsView.as_view(), name="account-trades"),
     path("account/fees", account.FeesView.as_view(), name="account-fees"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

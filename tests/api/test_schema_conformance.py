@@ -42,6 +42,19 @@ def test_the_schema_is_openapi_3_and_lists_the_api(client) -> None:
         assert path in schema["paths"], path
 
 
+def test_only_operations_that_need_credentials_list_them(client) -> None:
+    """Public operations have no security (the docs page shows no padlock); the account's
+    and orders' need a key or a session."""
+    paths = client.get("/api/v1/schema?format=json").json()["paths"]
+
+    assert paths["/api/v1/symbols"]["get"]["security"] == []
+    assert paths["/api/v1/book/{symbol}"]["get"]["security"] == []
+    assert paths["/api/v1/health"]["get"]["security"] == []
+    for path, method in (("/api/v1/orders", "post"), ("/api/v1/account/balances", "get"),
+                         ("/api/v1/orders/cancel-after", "get")):  # fmt: skip
+        assert paths[path][method]["security"] == [{"apiKey": []}, {"session": []}]
+
+
 def test_the_docs_page_is_served_without_a_cdn(client) -> None:
     response = client.get("/api/v1/docs")
 
