@@ -20,7 +20,15 @@ from audit.admin import AuditedModelAdmin
 from audit.services import audit_record
 from exchange.admin_read_only import ReadOnlyAdmin
 from exchange.errors import MarketChangeRefused
-from exchange.models import Market, MatcherState, Order, OrderEvent, Trade, TradingStop
+from exchange.models import (
+    Market,
+    MarketStatus,
+    MatcherState,
+    Order,
+    OrderEvent,
+    Trade,
+    TradingStop,
+)
 from exchange.models.order import OPEN_STATUSES
 from exchange.services.markets import market_change_apply
 from matching.engine.market import Market as EngineMarket
@@ -160,7 +168,7 @@ class TradingStopAdmin(AuditedModelAdmin):
 
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
-    fields = ("seq", "position", "status", "filled_quantity", "at")
+    fields = ("seq", "position", "status", "reason", "filled_quantity", "at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -193,6 +201,14 @@ class TradeAdmin(ReadOnlyAdmin):
     list_filter = ("market", "taker_side", "executed_at")
     date_hierarchy = "executed_at"
     raw_id_fields = ("maker_order", "taker_order", "maker_user", "taker_user")
+
+
+@admin.register(MarketStatus)
+class MarketStatusAdmin(ReadOnlyAdmin):
+    """What each market's matcher last announced: a circuit breaker's pause shows here."""
+
+    list_display = ("market", "status", "reason", "resumes_at", "seq")
+    list_filter = ("status",)
 
 
 @admin.register(MatcherState)

@@ -23,11 +23,12 @@ from exchange.api.errors import ApiError
 from exchange.client_address import client_address
 from exchange.models.market import canonical_symbol
 from exchange.observability.web_metrics import WS_CONNECTIONS, WS_SLOW_CONSUMERS, order_handled
-from exchange.services.cancel_on_disconnect import orders_cancel_on_disconnect
+from matching.engine.domain import LIVE_STATUSES
 from matching.service.protocol import now_ms
 
 from .guards import KNOWN_MARKETS, OPEN_BY_ADDRESS, MessageRate
 from .identity_watch import Watched, unwatch, watch
+from .liveness import LIVENESS
 from .messages import PRIVATE_CHANNELS, ClientError, Subscription, parse, req_id_of
 from .messages import subscription_of as parse_subscription
 from .outbox import Outbox
@@ -46,6 +47,8 @@ from .trading import (
 log = logging.getLogger(__name__)
 
 IDENTITY_ENDED_CLOSE_CODE = 4401  # the login the socket rested on has ended
+# the web process was taken for dead (exchange/consumers/liveness.py): its orders are gone
+TAKEN_FOR_DEAD_CLOSE_CODE = 4503
 TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429  # the client address has too many sockets open
 
 
@@ -255,7 +258,7 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         watch(self._identity_ended, Watched(api_key.user_id, api_key.pk, session_key))
         permission = "trade" if api_key.can_trade else "read"
         if message.get("cancel_on_disconnect") is True:
-            self.cancel_on_disconnect = True
+            self._set_cancel_on_disconnect(True)
         self.outbox.put(
             {
                 "type": "authenticated",
@@ -276,8 +279,22 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
                 "invalid_field", "cancel_on_disconnect must be true or false.",
                 field="cancel_on_disconnect",
             )  # fmt: skip
-        self.cancel_on_disconnect = wanted
+        self._set_cancel_on_disconnect(wanted)
         self.outbox.put({"type": "session", "cancel_on_disconnect": wanted, "ts": now_ms()})
+
+    def _set_cancel_on_disconnect(self, wanted: bool) -> None:
+        """Turns cancel on disconnect on or off, for the orders placed through the socket so
+        far too: their records in the disconnect registry (liveness.py) follow."""
+        if wanted == self.cancel_on_disconnect or self.torn_down:
+            return
+        self.cancel_on_disconnect = wanted
+        if wanted:
+            LIVENESS.join(self, self._taken_for_dead)
+            if self.placed:
+                keep_running(LIVENESS.record(user_id=self.identity.user_id,
+                                             orders=self.placed.items()))  # fmt: skip
+        else:
+            keep_running(LIVENESS.leave(self, forget=self.placed.ids()))
 
     def _order(self, op: str, message: dict) -> None:
         """Answered from a task of its own: the matcher's reply takes a while, and the
@@ -296,10 +313,18 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
     async def _answer(self, op: str, message: dict, started: float) -> None:
         response = await order_request(op, message, self.identity, self.client)
         self.outbox.put({**response, "ts": now_ms()})
-        if op == "order.place" and response["status"] == 201:
-            self.placed.remember(response["body"]["order_id"])
         kind = "place" if op == "order.place" else "cancel"
         order_handled("websocket", kind, time.perf_counter() - started)
+        if op == "order.place" and response["status"] == 201:
+            body = response["body"]
+            forgotten = self.placed.remember(body["order_id"], body["symbol"])
+            if self.cancel_on_disconnect:  # the registry follows, after the answer went out
+                if body.get("status") in LIVE_STATUSES:  # not one that ended at once
+                    await LIVENESS.record(
+                        user_id=self.identity.user_id, orders=[(body["order_id"], body["symbol"])]
+                    )
+                if forgotten is not None:
+                    await LIVENESS.forget([forgotten])
 
     def _session_key(self) -> str | None:
         session = self.scope.get("session")
@@ -318,12 +343,29 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
                 "ts": now_ms(),
             }
         )
+        await self._close_after_notice(IDENTITY_ENDED_CLOSE_CODE)
+
+    async def _close_after_notice(self, code: int) -> None:
         for _ in range(20):  # the notice written first, if the client reads at all
             if not self.outbox.pending:
                 break
             await asyncio.sleep(0.01)
         await self._tear_down()
-        await self.close(code=IDENTITY_ENDED_CLOSE_CODE)
+        await self.close(code=code)
+
+    async def _taken_for_dead(self) -> None:
+        """This web process was taken for dead (liveness.py): the orders placed through the
+        socket were cancelled under it, so the client is told and the socket closed."""
+        self.outbox.put(
+            {
+                "type": "error",
+                "code": "connection_reset",
+                "message": "The server lost this connection's liveness for a while and its "
+                "orders were cancelled on disconnect; connect again.",
+                "ts": now_ms(),
+            }
+        )
+        await self._close_after_notice(TAKEN_FOR_DEAD_CLOSE_CODE)
 
     def _cut_off(self) -> None:
         WS_SLOW_CONSUMERS.inc()
@@ -336,6 +378,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
 
     async def trades_executed(self, message: dict) -> None:
         self.subscriptions.on_trades(message)
+
+    async def market_status(self, message: dict) -> None:
+        self.subscriptions.on_market_status(message)
 
     async def user_events(self, message: dict) -> None:
         orders = Subscription("orders") in self.subscriptions
@@ -350,11 +395,9 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         if self.torn_down:
             return
         self.torn_down = True
-        if self.cancel_on_disconnect and self.identity.user_id is not None and self.placed:
+        if self.cancel_on_disconnect:
             keep_running(
-                orders_cancel_on_disconnect(
-                    user_id=self.identity.user_id, order_ids=self.placed.ids()
-                )
+                LIVENESS.closed(self, user_id=self.identity.user_id, order_ids=self.placed.ids())
             )
         unwatch(self._identity_ended)
         self.outbox.close()

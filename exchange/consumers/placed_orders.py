@@ -18,21 +18,30 @@ _running: set[asyncio.Task] = set()
 
 
 class PlacedOrders:
-    """The ids of the orders placed through one socket, the newest MAX_REMEMBERED."""
+    """The ids of the orders placed through one socket, the newest MAX_REMEMBERED, each with
+    its market's symbol."""
 
     def __init__(self) -> None:
-        self._ids: dict[int, None] = {}  # insertion-ordered
+        self._symbols: dict[int, str] = {}  # insertion-ordered
 
-    def remember(self, order_id: int) -> None:
-        self._ids[order_id] = None
-        if len(self._ids) > MAX_REMEMBERED:
-            del self._ids[next(iter(self._ids))]
+    def remember(self, order_id: int, symbol: str) -> int | None:
+        """Adds the order; returns the id of the oldest one, if that is forgotten for it."""
+        self._symbols[order_id] = symbol
+        if len(self._symbols) > MAX_REMEMBERED:
+            oldest = next(iter(self._symbols))
+            del self._symbols[oldest]
+            return oldest
+        return None
 
     def ids(self) -> list[int]:
-        return list(self._ids)
+        return list(self._symbols)
+
+    def items(self) -> list[tuple[int, str]]:
+        """(order id, symbol) of each order, oldest first."""
+        return list(self._symbols.items())
 
     def __bool__(self) -> bool:
-        return bool(self._ids)
+        return bool(self._symbols)
 
 
 def keep_running(work: Coroutine) -> None:

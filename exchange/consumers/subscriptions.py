@@ -1,6 +1,8 @@
 """One connection's subscriptions: the stream behind each, the Channels groups they need
 (joined once, however many subscriptions share a group), and which of them a group message
-from the matcher concerns."""
+from the matcher concerns. A subscription to a market's book, trades or ticker also hears
+of the market's status (`market` messages: a circuit breaker's pause, a halt), once however
+many of the three it holds."""
 
 from __future__ import annotations
 
@@ -10,7 +12,13 @@ from collections import Counter
 from collections.abc import Callable
 
 from exchange.selectors.candles import INTERVALS_MS
-from matching.service.protocol import book_group, now_ms, trades_group, user_group
+from matching.service.protocol import (
+    book_group,
+    market_group,
+    now_ms,
+    trades_group,
+    user_group,
+)
 
 from .book import BookStream
 from .market_feeds import MIN_INTERVAL_SECONDS, CandleStream, FeedStream, TickerStream
@@ -21,6 +29,8 @@ GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets a group's members after a
 GENERATION_CHECK_SECONDS = 1.0  # a layer that restarted (lost the groups) is noticed this soon
 # channels whose messages a restarted layer may have lost, with no snapshot to send again
 GAP_CHANNELS = frozenset(("trades", "orders", "balances"))
+# the channels whose subscribers hear of their market's status changes (API.md)
+MARKET_STATUS_CHANNELS = ("book", "trades", "ticker")
 GAP_MESSAGE = (
     "The message layer restarted: messages of this channel may have been missed. The "
     "subscription stays; read the current state over REST."
@@ -30,9 +40,10 @@ GAP_MESSAGE = (
 def groups_of(subscription: Subscription, user_id: int | None) -> list[str]:
     symbol = subscription.symbol or ""
     return {
-        "book": [book_group(symbol)],
-        "trades": [trades_group(symbol)],
-        "ticker": [book_group(symbol), trades_group(symbol)],  # best prices and last trade
+        "book": [book_group(symbol), market_group(symbol)],
+        "trades": [trades_group(symbol), market_group(symbol)],
+        # best prices and last trade
+        "ticker": [book_group(symbol), trades_group(symbol), market_group(symbol)],
         "candles": [trades_group(symbol)],
         "orders": [user_group(user_id)],
         "balances": [user_group(user_id)],
@@ -49,6 +60,19 @@ def trade_message(trade: dict) -> dict:
         "quantity": trade["quantity"],
         "taker_side": trade["taker_side"],
         "ts": trade["ts"],
+    }
+
+
+def market_message(status: dict) -> dict:
+    """A `market.status` group message as the socket's `market` message (API.md)."""
+    return {
+        "type": "market",
+        "channel": "market",
+        "symbol": status["symbol"],
+        "status": status["status"],
+        "status_reason": status["status_reason"],
+        "resumes_at": status["resumes_at"],
+        "ts": now_ms(),
     }
 
 
@@ -211,3 +235,9 @@ class Subscriptions:
             candles = self._streams.get(Subscription("candles", symbol, interval))
             if isinstance(candles, FeedStream):
                 candles.touch(trade_id=last_id, trade_ts=last_ts)
+
+    def on_market_status(self, message: dict) -> None:
+        symbol = message.get("symbol")
+        streams = self._streams
+        if any(Subscription(channel, symbol) in streams for channel in MARKET_STATUS_CHANNELS):
+            self._outbox.put(market_message(message))

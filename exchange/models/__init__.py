@@ -2,9 +2,19 @@
 
 from exchange.models.candle import CandleMinute
 from exchange.models.market import Market
+from exchange.models.market_status import MarketStatus
 from exchange.models.matcher_state import MatcherState
 from exchange.models.order import Order, OrderEvent
 from exchange.models.trade import Trade
 from exchange.models.trading_stop import TradingStop
 
-__all__ = ["CandleMinute", "Market", "MatcherState", "Order", "OrderEvent", "Trade", "TradingStop"]
+__all__ = [
+    "CandleMinute",
+    "Market",
+    "MarketStatus",
+    "MatcherState",
+    "Order",
+    "OrderEvent",
+    "Trade",
+    "TradingStop",
+]

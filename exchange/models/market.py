@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,13 @@ ASSET = RegexValidator(r"^[A-Z0-9]{1,12}$", "An asset is 1 to 12 capital letters
 # A symbol as clients may write it (any case); checked before any query uses it.
 SYMBOL_SHAPE = re.compile(r"[A-Za-z0-9]{1,12}-[A-Za-z0-9]{1,12}")
 SHARD = RegexValidator(r"^[a-z0-9_]{0,32}$", "A shard name is lower-case letters, digits, _.")
+BREAKER_SECONDS_MAX = 86400  # a breaker's window and pause: 1 s to a day (the engine's range)
+
+
+def at_most_8_places(value: Decimal) -> None:
+    """A percentage the engine takes: at most 8 decimal places."""
+    if value != value.quantize(Decimal("1e-8")):
+        raise ValidationError("Give at most 8 decimal places.", code="max_decimal_places")
 
 
 def canonical_symbol(text: object) -> str | None:
@@ -64,6 +72,34 @@ class Market(models.Model):
         help_text="Live orders (resting or waiting stops) one user may have here; more are "
         "refused too_many_orders. 0: no limit.",
     )
+    # the circuit breaker (API.md, "Market safety"), off while breaker_move_pct is 0
+    breaker_move_pct = decimal_field(
+        default=Decimal(0),
+        validators=[
+            MinValueValidator(Decimal(0)),
+            MaxValueValidator(Decimal("999.99999999")),
+            at_most_8_places,
+        ],
+        help_text="A trade that would move the price further than this percentage from the "
+        "price at the start of the breaker's window pauses the market. 0: no breaker.",
+    )
+    breaker_window_s = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(BREAKER_SECONDS_MAX)],
+        help_text="Seconds: the move is measured from the price this long ago.",
+    )
+    breaker_pause_s = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(BREAKER_SECONDS_MAX)],
+        help_text="Seconds the market pauses when the breaker trips; orders are refused "
+        "symbol_paused meanwhile, cancels are taken.",
+    )
+    breaker_auction_s = models.PositiveIntegerField(
+        default=60,
+        validators=[MaxValueValidator(BREAKER_SECONDS_MAX)],
+        help_text="The last seconds of a pause, during which limit orders are collected for "
+        "the call auction that reopens the market (at most the pause). 0: no auction orders.",
+    )
     shard = models.CharField(
         max_length=32,
         blank=True,
@@ -99,6 +135,14 @@ class Market(models.Model):
     def __str__(self) -> str:
         return self.symbol
 
+    def clean(self) -> None:
+        super().clean()
+        pause, auction = self.breaker_pause_s, self.breaker_auction_s
+        if pause is not None and auction is not None and auction > pause:
+            raise ValidationError(
+                {"breaker_auction_s": f"The auction is part of the pause: at most {pause} s."}
+            )
+
     def save(self, *args, **kwargs) -> None:
         self.symbol = f"{self.base}-{self.quote}"
         super().save(*args, **kwargs)
@@ -122,5 +166,9 @@ class Market(models.Model):
             "status": self.status,
             "max_open_orders": self.max_open_orders,
             "price_band_pct": plain(self.price_band_pct),
+            "breaker_move_pct": plain(self.breaker_move_pct),
+            "breaker_window_s": self.breaker_window_s,
+            "breaker_pause_s": self.breaker_pause_s,
+            "breaker_auction_s": self.breaker_auction_s,
             "version": self.version,
         }

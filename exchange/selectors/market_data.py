@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from exchange.api.formatting import fixed, iso_time, places
 from exchange.errors import MarketNotFound
-from exchange.models import CandleMinute, Market, Trade
+from exchange.models import CandleMinute, Market, MarketStatus, Trade
 from exchange.models.candle import MINUTE_MS, minute_of, minute_start
 from exchange.models.exact_sql import ExactProduct, ExactSum
 from exchange.models.fields import plain
@@ -49,7 +49,8 @@ def market_get(symbol: str) -> Market:
 
 
 def markets_list() -> list[dict]:
-    """Every market with its trading rules, halted ones too (clients must see the halt)."""
+    """Every market with its trading rules, halted and paused ones too (clients must see
+    the halt or the pause)."""
     return [
         {
             "symbol": market.symbol,
@@ -61,15 +62,35 @@ def markets_list() -> list[dict]:
             "min_notional": plain(market.min_notional),
             "quote_precision": market.quote_precision,
             "base_precision": places(market.lot_size),
-            "status": market.status,
-            # API.md, "Market safety": why it is not trading, and when it resumes by itself
-            "status_reason": None if market.status == Market.Status.TRADING else "admin",
-            "resumes_at": None,
+            **market_status_of(market),
             "max_open_orders": market.max_open_orders,
             "price_band_pct": plain(market.price_band_pct),
+            "breaker_move_pct": plain(market.breaker_move_pct),
+            "breaker_window_s": market.breaker_window_s,
+            "breaker_pause_s": market.breaker_pause_s,
+            "breaker_auction_s": market.breaker_auction_s,
         }
-        for market in Market.objects.order_by("symbol")
+        for market in Market.objects.select_related("engine_status").order_by("symbol")
     ]
+
+
+def market_status_of(market: Market) -> dict:
+    """API.md, "Market safety": `status`, `status_reason` and `resumes_at`. An admin's halt
+    is the market's own `status`; a circuit breaker's pause is what the matcher last
+    announced (exchange.models.MarketStatus), until it announces the reopening."""
+    if market.status == Market.Status.HALTED:
+        return {"status": "halted", "status_reason": "admin", "resumes_at": None}
+    try:
+        announced = market.engine_status
+    except MarketStatus.DoesNotExist:  # it never announced a status
+        announced = None
+    if announced is not None and announced.paused:
+        return {
+            "status": announced.status,
+            "status_reason": announced.reason,
+            "resumes_at": iso_time(announced.resumes_at),
+        }
+    return {"status": "trading", "status_reason": None, "resumes_at": None}
 
 
 # ---- the book --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from exchange.api.order_input import amend_command
 from exchange.errors import OrderNotFound, OrderNotOpen, OrderRejected
 from exchange.selectors.db_thread import db_read
 from exchange.selectors.orders import arecent, order_get
-from exchange.services.orders import shard_of_order
+from exchange.services.orders import market_of, shard_of_order
 from exchange.services.read_fence import fence_raise, fence_wait
 from exchange.services.recent_orders import recent_order_remember
 from matching.service import client
@@ -37,7 +37,8 @@ async def order_amend(*, user_id: int, order_id: int, body: object) -> dict:
                 raise OrderNotFound()
             raise OrderNotOpen(stored["status"], "amended")
         explained = reason_of(reason)
-        message = explained.message or f"The amend was refused: {reason}."
+        terms = (await market_of(known["symbol"])).engine_spec() if known else {}
+        message = explained.worded(terms) or f"The amend was refused: {reason}."
         raise OrderRejected(explained.client_code, message, field=explained.field)
     await fence_wait(user_id)  # the database holds the amend and its trades: read it back
     body = await _order_read(user_id, order_id)

@@ -79,7 +79,7 @@ def rejection(reason: str, command: dict, market: Market, event: dict) -> OrderR
     if reason == "trading_disabled":
         return TradingDisabled()
     explained = reason_of(reason)
-    message = explained.message or f"The order was rejected: {reason}."
+    message = explained.worded(market.engine_spec()) or f"The order was rejected: {reason}."
     return OrderRejected(explained.client_code, message, field=_field_of(reason, command, market))
 
 

@@ -15,6 +15,7 @@ from exchange.models import Market, TradingStop
 from exchange.models.fields import plain
 from fees.models import FeeOverride, FeeTier, UserTier
 from matching.engine import Engine
+from matching.engine.breaker import FIELDS as BREAKER_FIELDS
 from matching.engine.fees import ANY_USER
 
 DEFAULT_RATES = ("0.001", "0.002")  # SPEC.md §1's defaults, when no tier is configured
@@ -89,6 +90,7 @@ def market_change(spec: dict) -> dict:
         "min_notional": spec["min_notional"],
         "max_open_orders": spec["max_open_orders"],
         "price_band_pct": spec["price_band_pct"],
+        **{field: spec[field] for field in BREAKER_FIELDS},
         "version": spec["version"],
     }
 

@@ -5,7 +5,16 @@ and amounts of funds (units of 10**-18) plain decimals of their asset (`risk.amo
 from __future__ import annotations
 
 from matching.engine import Engine
-from matching.engine.events import BALANCE, CONFIGURED, ORDER, POSTING, REFUSED, TRADE, as_record
+from matching.engine.events import (
+    BALANCE,
+    CONFIGURED,
+    MARKET_STATUS,
+    ORDER,
+    POSTING,
+    REFUSED,
+    TRADE,
+    as_record,
+)
 from matching.engine.risk import amount_text
 from matching.engine.units import format_units
 
@@ -35,7 +44,22 @@ def event_dict(engine: Engine, event: tuple, id_base: int = 0) -> dict:
             "available": amount_text(available),
             "locked": amount_text(locked),
         }
+    if kind is MARKET_STATUS:
+        return market_status_dict(event)
     raise ValueError(f"unknown event kind {kind!r}")
+
+
+def market_status_dict(event: tuple) -> dict:
+    """A MARKET_STATUS event: `resumes_at` stays engine ms (an int, None unless paused);
+    the edges that show it to people write it as ISO time."""
+    change = as_record(event)
+    return {
+        "kind": MARKET_STATUS,
+        "symbol": change.symbol,
+        "status": change.status,
+        "status_reason": change.status_reason,
+        "resumes_at": change.resumes_at,
+    }
 
 
 def _lots(market, lots: int) -> str:

@@ -33,13 +33,14 @@ from pathlib import Path
 
 from django.core.cache import cache
 
+from exchange.api.formatting import iso_from_ms
 from exchange.selectors.db_thread import closing_on_error
 from exchange.services.read_fence import fence_raise
 from matching.engine import Engine
-from matching.engine.events import CONFIGURED, ORDER, REFUSED, TRADE, as_record
+from matching.engine.events import CONFIGURED, MARKET_STATUS, ORDER, REFUSED, TRADE, as_record
 from matching.journal import JournalWriter, prune_segments
 from matching.recovery import recover
-from matching.service import config_sync, funds_sync, protocol, snapshot_child
+from matching.service import config_sync, disconnect_reaper, funds_sync, protocol, snapshot_child
 from matching.service.book_feed import BookFeed
 from matching.service.client_id_retention import ClientIdRetention
 from matching.service.event_format import event_dict
@@ -218,6 +219,8 @@ class Matcher:
         self._tasks = [
             self._supervised("matcher-receive", self._receive),
             self._supervised("matcher-tick", self._tick),
+            # cancel on disconnect for web processes that died (disconnect_reaper.py)
+            self._supervised("matcher-reaper", lambda: disconnect_reaper.run(self.shard)),
         ]
         self.ready.set()
 
@@ -487,6 +490,9 @@ class Matcher:
             return [(None, command, [funds_sync.balances_report(self.engine)])]
         if op == "metrics":
             return [(None, command, [self.metrics.report(self.persister)])]
+        if op == "cancel_after_state":  # read only: not journaled
+            deadline = self.engine.switch_deadline(command.get("user"))
+            return [(None, command, [{"kind": "cancel_after", "fires_at": deadline}])]
         if op == "snapshot":
             self._snapshot_asked = True
             return [(None, command, [self._status()])]
@@ -571,6 +577,7 @@ class Matcher:
         replies: list[tuple[str, dict]] = []
         users: dict[object, list[dict]] = {}
         trades: dict[str, list[dict]] = {}
+        statuses: list[dict] = []  # MARKET_STATUS events: rare (a breaker, a halt)
         config_results = []
         for message, results in done:
             for seq, command, events in results:
@@ -589,6 +596,8 @@ class Matcher:
                         users.setdefault(event["maker_user"], []).append(event)
                         if event["taker_user"] != event["maker_user"]:
                             users.setdefault(event["taker_user"], []).append(event)
+                    elif kind == MARKET_STATUS:
+                        statuses.append(event)
             reply_to = message.get("reply_to")
             if reply_to:
                 replies.append((reply_to, protocol.reply(message.get("req"), results)))
@@ -607,6 +616,8 @@ class Matcher:
             (protocol.book_group(update["symbol"]), update)
             for update in self.book_feed.changes(self.engine, touched, self.engine.seq)
         )
+        if statuses:
+            feeds.extend(map(_market_feed, statuses))
         if replies or feeds:
             try:
                 await self._transport.publish(replies, feeds)
@@ -719,6 +730,21 @@ def _point_to_existing_order(engine, command: dict, events: list[dict]) -> None:
             event["existing_order_id"] = engine.order_id_for_client_id(
                 command.get("user"), command["client_order_id"]
             )
+
+
+def _market_feed(status: dict) -> tuple[str, dict]:
+    """A market's new status for its `market` group: every subscriber of its book, trades
+    or ticker (exchange/consumers/subscriptions.py), `resumes_at` as ISO time."""
+    return (
+        protocol.market_group(status["symbol"]),
+        {
+            "type": "market.status",
+            "symbol": status["symbol"],
+            "status": status["status"],
+            "status_reason": status["status_reason"],
+            "resumes_at": iso_from_ms(status["resumes_at"]),
+        },
+    )
 
 
 def _refusal(op: object, reason: str) -> dict:

@@ -6,7 +6,8 @@ database. Each batch is one transaction that also records the last seq written
 inserted with ON CONFLICT, so writing an event twice changes nothing. After a crash the
 matcher replays the journal from `persisted_seq` and hands those events here again. The
 same transaction folds the batch's new trades into the one-minute candle rollups
-(`exchange.services.candle_rollups`).
+(`exchange.services.candle_rollups`) and keeps each market's latest announced status (a
+circuit breaker's pause: `exchange.models.MarketStatus`, which `/api/v1/symbols` reads).
 
 A batch's events become plain rows first (`collect_rows`). On PostgreSQL each table gets
 them in one statement (`write_rows_sql`, with `persister_sql`), without a model instance per
@@ -34,7 +35,7 @@ from django.db import (
 )
 
 from accounts.models import Balance, LedgerEntry, Transfer
-from exchange.models import MatcherState, Order, OrderEvent, Trade
+from exchange.models import MarketStatus, MatcherState, Order, OrderEvent, Trade
 from exchange.services.candle_rollups import add_trades
 from matching.engine.amend import AMENDED
 from matching.engine.domain import CANCELLED, EXPIRED, MARKET_STYLE_TYPES, REJECTED
@@ -115,6 +116,8 @@ class Rows:
     transfers: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     # order id -> the display quantity an amend gave it (ORDER events do not carry it)
     displays: dict[int, Decimal] = field(default_factory=dict)
+    # symbol -> the latest status the engine announced for it (a breaker's pause, a halt)
+    statuses: dict[str, dict] = field(default_factory=dict)
     last_seq: int = 0
     done_at: datetime | None = None  # when the batch's transfers are marked done or refused
 
@@ -136,6 +139,8 @@ def collect_rows(items: list[Item]) -> Rows:
                 rows.ledger.append(_ledger_entry(event, item.seq, position, at))
             elif kind == "balance":
                 balances[(str(event["user"]), event["asset"])] = (event, item.seq)
+            elif kind == "market_status":
+                rows.statuses[event["symbol"]] = _market_status(event, item.seq)
         if item.command.get("op") in TRANSFER_OPS:
             # the first outcome of a transfer id is its outcome: a repeat is refused as a
             # duplicate_transfer, which must not overwrite an earlier `done`
@@ -202,6 +207,8 @@ def write_items(shard_state_id: int, items: list[Item]) -> int:
             write_rows_sql(rows)
         else:
             write_rows_orm(rows)
+        if rows.statuses:
+            write_market_statuses(rows)
         MatcherState.objects.filter(pk=shard_state_id, persisted_seq__lt=rows.last_seq).update(
             persisted_seq=rows.last_seq
         )
@@ -241,6 +248,16 @@ def write_displays(rows: Rows) -> None:
     """The display quantities amends gave (rare: one statement each)."""
     for order_id, display in rows.displays.items():
         Order.objects.filter(id=order_id).update(display_quantity=display)
+
+
+def write_market_statuses(rows: Rows) -> None:
+    """Each market's latest announced status (rare: a few statements a change); a row
+    written by a later seq already is left as it is."""
+    for symbol, row in rows.statuses.items():
+        values = {name: value for name, value in row.items() if name != "market_id"}
+        updated = MarketStatus.objects.filter(market_id=symbol, seq__lt=row["seq"]).update(**values)
+        if not updated:
+            MarketStatus.objects.bulk_create([MarketStatus(**row)], ignore_conflicts=True)
 
 
 def write_rows_orm(rows: Rows) -> None:
@@ -339,6 +356,17 @@ def _balance(event: dict, seq: int) -> dict:
         "available": Decimal(event["available"]),
         "locked": Decimal(event["locked"]),
         "last_seq": seq,
+    }
+
+
+def _market_status(event: dict, seq: int) -> dict:
+    resumes_at = event["resumes_at"]
+    return {
+        "market_id": event["symbol"],
+        "status": event["status"],
+        "reason": event["status_reason"] or "",
+        "resumes_at": None if resumes_at is None else moment(resumes_at),
+        "seq": seq,
     }
 
 

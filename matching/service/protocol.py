@@ -35,6 +35,11 @@ def trades_group(symbol: str) -> str:
     return f"trades.{symbol}"
 
 
+def market_group(symbol: str) -> str:
+    """The group told of a market's status changes (a circuit breaker's pause, a halt)."""
+    return f"market.{symbol}"
+
+
 def user_group(user_id: int | str) -> str:
     return f"user.{user_id}"
 

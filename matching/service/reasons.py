@@ -11,6 +11,7 @@ and its caller words it generically.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -28,6 +29,19 @@ class Reason:
     def client_code(self) -> str:
         return self.api_code or self.code
 
+    def worded(self, terms: Mapping[str, object]) -> str | None:
+        """The message with the market's own values in its `{placeholders}` (`terms`: e.g.
+        `tick_size`, `lot_size`, `min_qty`, `min_notional`, `base`, `quote`, `symbol`); a
+        placeholder `terms` lacks stays as written."""
+        if self.message is None:
+            return None
+        return self.message.format_map(_Terms(terms))
+
+
+class _Terms(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
 
 REASONS: dict[str, Reason] = {
     reason.code: reason
@@ -35,30 +49,76 @@ REASONS: dict[str, Reason] = {
         # a `new` order rejected (API.md: "`field` names the request field")
         Reason("unknown_symbol", "symbol"),
         Reason("symbol_halted", "symbol", "Trading in this market is halted."),
-        Reason("invalid_side", "side"),
-        Reason("invalid_type", "type"),
-        Reason("invalid_tif", "time_in_force"),
-        Reason("invalid_quantity", "quantity"),
         Reason(
-            "lot_size", "quantity", "The quantity is not a whole multiple of the market's lot size."
+            "symbol_paused",
+            "symbol",
+            "The market is paused by its circuit breaker: orders are refused until it reopens "
+            "(cancels are taken).",
         ),
-        Reason("min_qty", "quantity", "The quantity is below the market's minimum."),
+        Reason("invalid_side", "side", 'side is "buy" or "sell".'),
         Reason(
-            "min_notional", "quantity", "Price × quantity is below the market's minimum notional."
+            "invalid_type",
+            "type",
+            "type is one of limit, market, stop_loss, stop_limit, take_profit, take_profit_limit.",
         ),
-        Reason("invalid_price", "price"),
+        Reason("invalid_tif", "time_in_force", "time_in_force is one of GTC, IOC, FOK, GTD, DAY."),
         Reason(
-            "tick_size", "price", "The price is not a whole multiple of the market's tick size."
+            "invalid_quantity",
+            "quantity",
+            'quantity is a positive decimal string, e.g. "{lot_size}" (the lot size).',
         ),
-        Reason("invalid_trigger_price", "trigger_price"),
-        Reason("invalid_display_quantity", "display_quantity"),
+        Reason(
+            "lot_size",
+            "quantity",
+            "The quantity is not a whole multiple of the lot size, {lot_size} {base}.",
+        ),
+        Reason("min_qty", "quantity", "The quantity is below the minimum, {min_qty} {base}."),
+        Reason(
+            "min_notional",
+            "quantity",
+            "Price × quantity is below the minimum notional, {min_notional} {quote}.",
+        ),
+        Reason(
+            "invalid_price",
+            "price",
+            'price is a positive decimal string on the tick, {tick_size} {quote}, e.g. "100".',
+        ),
+        Reason(
+            "tick_size",
+            "price",
+            "The price is not a whole multiple of the tick size, {tick_size} {quote}.",
+        ),
+        Reason(
+            "invalid_trigger_price",
+            "trigger_price",
+            "trigger_price is a positive decimal string on the tick, {tick_size} {quote}.",
+        ),
+        Reason(
+            "invalid_display_quantity",
+            "display_quantity",
+            "display_quantity is a positive whole multiple of the lot size, {lot_size} {base}, "
+            "no more than the quantity.",
+        ),
         Reason(
             "post_only_would_take", "post_only", "A post-only order would have matched on arrival."
         ),
         Reason("expire_at_in_past", "expire_at", "expire_at is not in the future."),
-        Reason("invalid_stp", "stp_mode"),
-        Reason("invalid_client_order_id", "client_order_id"),
-        Reason("invalid_quote_quantity", "quote_quantity"),
+        Reason(
+            "invalid_stp",
+            "stp_mode",
+            "stp_mode is one of cancel_resting, cancel_incoming, cancel_both, decrement_both, "
+            "cancel_smallest, none.",
+        ),
+        Reason(
+            "invalid_client_order_id",
+            "client_order_id",
+            "client_order_id is a non-empty string of at most 64 characters.",
+        ),
+        Reason(
+            "invalid_quote_quantity",
+            "quote_quantity",
+            "quote_quantity is a positive decimal string with at most {quote_precision} decimals.",
+        ),
         Reason("invalid_combination", None, "These fields do not go together for this order type."),
         Reason("insufficient_funds", "quantity", "Not enough available balance."),
         # an `amend` refused (matching/engine/amend.py)
@@ -71,19 +131,22 @@ REASONS: dict[str, Reason] = {
         Reason(
             "price_out_of_band",
             "price",
-            "The price is further from the last trade (or the mid) than the market's band.",
+            "The price is further from the last trade (or the mid) than the market's band, "
+            "{price_band_pct} %.",
         ),
         Reason(
             "trigger_price_out_of_band",
             "trigger_price",
-            "The trigger price is further from the last trade (or the mid) than the market's band.",
+            "The trigger price is further from the last trade (or the mid) than the market's "
+            "band, {price_band_pct} %.",
             api_code="price_out_of_band",
         ),
         Reason("trading_disabled", None, "An administrator has stopped this account trading."),
         Reason(
             "too_many_orders",
             None,
-            "You have as many open orders in this market as it allows; cancel some first.",
+            "You have {max_open_orders} open orders in {symbol}, as many as it allows; cancel "
+            "some first.",
         ),
         Reason(
             "duplicate_client_order_id",
@@ -103,6 +166,18 @@ REASONS: dict[str, Reason] = {
         Reason("invalid_lot_size", "lot_size", "This is not a valid lot size."),
         Reason("invalid_max_open_orders", "max_open_orders", "Give a whole number, 0 or more."),
         Reason("invalid_price_band_pct", "price_band_pct", "Give a percentage from 0 to 999."),
+        Reason(
+            "invalid_breaker_move_pct",
+            "breaker_move_pct",
+            "Give a percentage from 0 to 999, at most 8 decimal places.",
+        ),
+        Reason("invalid_breaker_window_s", "breaker_window_s", "Give whole seconds, 1 to 86400."),
+        Reason("invalid_breaker_pause_s", "breaker_pause_s", "Give whole seconds, 1 to 86400."),
+        Reason(
+            "invalid_breaker_auction_s",
+            "breaker_auction_s",
+            "Give whole seconds, from 0 to the pause.",
+        ),
     )
 }
 

@@ -105,8 +105,13 @@ class InMemoryTransport(InMemoryChannelLayer, Transport):
         self, channel: str, count: int = RECEIVE_BATCH, timeout: float | None = None
     ) -> list[dict]:
         self.require_valid_channel_name(channel)
-        try:  # a cancelled `_take` takes nothing
-            return await asyncio.wait_for(self._take(channel, count), timeout)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
+        # comes as a message does (the matcher's receive loop, stopped as a command arrives,
+        # would go on receiving and its shutdown wait forever); a cancelled `_take` takes
+        # nothing
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._take(channel, count)
         except TimeoutError:
             return []
 

@@ -36,6 +36,10 @@ def test_it_lists_every_market_with_its_rules(client: Client) -> None:
                 "resumes_at": None,
                 "max_open_orders": 200,
                 "price_band_pct": "0",
+                "breaker_move_pct": "0",
+                "breaker_window_s": 300,
+                "breaker_pause_s": 300,
+                "breaker_auction_s": 60,
             }
         ],
         "next": None,

@@ -16,9 +16,12 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 NEW_MARKET = {"tick_size": "0.01", "lot_size": "0.001", "min_notional": "0",
               "quote_precision": "8", "status": "trading", "shard": "",
-              "max_open_orders": "200", "price_band_pct": "0"}  # fmt: skip
+              "max_open_orders": "200", "price_band_pct": "0", "breaker_move_pct": "0",
+              "breaker_window_s": "300", "breaker_pause_s": "300",
+              "breaker_auction_s": "60"}  # fmt: skip
 CHANGE_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional", "status", "shard",
-                 "max_open_orders", "price_band_pct")  # fmt: skip
+                 "max_open_orders", "price_band_pct", "breaker_move_pct", "breaker_window_s",
+                 "breaker_pause_s", "breaker_auction_s")  # fmt: skip
 
 
 def change_url(market: Market) -> str:

@@ -44,26 +44,46 @@ ORDER_FIELDS = {
     "too_many_orders": None,
     "trading_disabled": None,
     "invalid_amend": None,
+    "symbol_paused": "symbol",
 }
 # the code clients see where the engine's differs
 CLIENT_CODES = {"trigger_price_out_of_band": "price_out_of_band"}
+# with the market's own values in their {placeholders} (`Reason.worded`)
 ORDER_MESSAGES = {
-    "tick_size": "The price is not a whole multiple of the market's tick size.",
-    "lot_size": "The quantity is not a whole multiple of the market's lot size.",
-    "min_qty": "The quantity is below the market's minimum.",
-    "min_notional": "Price × quantity is below the market's minimum notional.",
+    "invalid_side": 'side is "buy" or "sell".',
+    "invalid_type": "type is one of limit, market, stop_loss, stop_limit, take_profit, "
+    "take_profit_limit.",
+    "invalid_tif": "time_in_force is one of GTC, IOC, FOK, GTD, DAY.",
+    "invalid_quantity": 'quantity is a positive decimal string, e.g. "{lot_size}" (the lot size).',
+    "invalid_price": "price is a positive decimal string on the tick, {tick_size} {quote}, "
+    'e.g. "100".',
+    "invalid_trigger_price": "trigger_price is a positive decimal string on the tick, "
+    "{tick_size} {quote}.",
+    "invalid_display_quantity": "display_quantity is a positive whole multiple of the lot size, "
+    "{lot_size} {base}, no more than the quantity.",
+    "invalid_stp": "stp_mode is one of cancel_resting, cancel_incoming, cancel_both, "
+    "decrement_both, cancel_smallest, none.",
+    "invalid_client_order_id": "client_order_id is a non-empty string of at most 64 characters.",
+    "invalid_quote_quantity": "quote_quantity is a positive decimal string with at most "
+    "{quote_precision} decimals.",
+    "tick_size": "The price is not a whole multiple of the tick size, {tick_size} {quote}.",
+    "lot_size": "The quantity is not a whole multiple of the lot size, {lot_size} {base}.",
+    "min_qty": "The quantity is below the minimum, {min_qty} {base}.",
+    "min_notional": "Price × quantity is below the minimum notional, {min_notional} {quote}.",
     "post_only_would_take": "A post-only order would have matched on arrival.",
     "symbol_halted": "Trading in this market is halted.",
+    "symbol_paused": "The market is paused by its circuit breaker: orders are refused until it "
+    "reopens (cancels are taken).",
     "expire_at_in_past": "expire_at is not in the future.",
     "invalid_combination": "These fields do not go together for this order type.",
     "insufficient_funds": "Not enough available balance.",
     "duplicate_client_order_id": "An order with this client_order_id exists; nothing was placed.",
     "price_out_of_band": "The price is further from the last trade (or the mid) than the "
-    "market's band.",
+    "market's band, {price_band_pct} %.",
     "trigger_price_out_of_band": "The trigger price is further from the last trade (or the mid) "
-    "than the market's band.",
-    "too_many_orders": "You have as many open orders in this market as it allows; cancel some "
-    "first.",
+    "than the market's band, {price_band_pct} %.",
+    "too_many_orders": "You have {max_open_orders} open orders in {symbol}, as many as it "
+    "allows; cancel some first.",
     "trading_disabled": "An administrator has stopped this account trading.",
     "invalid_amend": "Nothing to change, a quantity not above what has filled, or an order "
     "waiting for its trigger (only resting orders are amended).",
@@ -78,6 +98,13 @@ MARKET_REFUSALS = {
     "invalid_lot_size": ("lot_size", "This is not a valid lot size."),
     "invalid_max_open_orders": ("max_open_orders", "Give a whole number, 0 or more."),
     "invalid_price_band_pct": ("price_band_pct", "Give a percentage from 0 to 999."),
+    "invalid_breaker_move_pct": (
+        "breaker_move_pct",
+        "Give a percentage from 0 to 999, at most 8 decimal places.",
+    ),
+    "invalid_breaker_window_s": ("breaker_window_s", "Give whole seconds, 1 to 86400."),
+    "invalid_breaker_pause_s": ("breaker_pause_s", "Give whole seconds, 1 to 86400."),
+    "invalid_breaker_auction_s": ("breaker_auction_s", "Give whole seconds, from 0 to the pause."),
 }
 
 
@@ -115,15 +142,45 @@ def test_a_rejection_carries_the_reason_its_field_and_sentence() -> None:
     assert (error.code, error.field, error.message, error.extra) == (
         "lot_size",
         "quantity",
-        ORDER_MESSAGES["lot_size"],
+        "The quantity is not a whole multiple of the lot size, 0.001 BTC.",
         {},
     )
 
 
-def test_a_reason_without_a_sentence_is_worded_from_its_code() -> None:
-    error = rejection("invalid_side", {"side": "up"}, MARKET, {})
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("tick_size", "The price is not a whole multiple of the tick size, 0.01 USDT."),
+        ("min_qty", "The quantity is below the minimum, 0.001 BTC."),
+        ("min_notional", "Price × quantity is below the minimum notional, 10 USDT."),
+        ("too_many_orders", "You have 50 open orders in BTC-USDT, as many as it allows; cancel "
+                            "some first."),
+        ("price_out_of_band", "The price is further from the last trade (or the mid) than the "
+                              "market's band, 7.5 %."),
+        ("invalid_quote_quantity", "quote_quantity is a positive decimal string with at most 8 "
+                                   "decimals."),
+    ],
+)  # fmt: skip
+def test_a_rejection_names_the_market_s_own_tick_lot_and_minimums(code, message) -> None:
+    market = Market(
+        base="BTC", quote="USDT", tick_size=Decimal("0.01"), lot_size=Decimal("0.001"),
+        min_notional=Decimal("10.00"), max_open_orders=50, price_band_pct=Decimal("7.50"),
+        quote_precision=8,
+    )  # fmt: skip
 
-    assert (error.field, error.message) == ("side", "The order was rejected: invalid_side.")
+    assert rejection(code, {}, market, {}).message == message
+
+
+def test_a_reason_without_a_sentence_is_worded_from_its_code() -> None:
+    error = rejection("unknown_symbol", {"symbol": "X"}, MARKET, {})
+
+    assert (error.field, error.message) == ("symbol", "The order was rejected: unknown_symbol.")
+
+
+def test_a_placeholder_without_its_term_stays_as_written() -> None:
+    assert reason_of("tick_size").worded({"tick_size": "0.5"}) == (
+        "The price is not a whole multiple of the tick size, 0.5 {quote}."
+    )
 
 
 def test_tick_size_is_the_trigger_price_s_when_the_price_is_on_the_grid() -> None:

@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 
 from exchange.observability import web_metrics
+from exchange.services.disconnect_registry import disconnect_registry
 from matching.service.rolling import LatencyWindow
 from tests.api.clients import SignedClient
 from tests.exchange.matcher_helpers import in_process, market, matcher, production_like, traders
@@ -52,6 +53,14 @@ def clean_cache() -> None:
     """Production-mode tests share Redis: no book or order left from another test (this runs
     before the matcher starts and writes its books)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_disconnect_registry() -> None:
+    """Each test's matcher starts with an empty in-memory disconnect registry: order ids
+    start again with each test's matcher, and a record left by another test's socket (its
+    cancel unanswered, that matcher stopped) must not be reaped by this one."""
+    disconnect_registry.cache_clear()
 
 
 @pytest.fixture

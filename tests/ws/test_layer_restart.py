@@ -68,20 +68,21 @@ def test_a_restart_rejoins_the_groups_and_tells_of_the_gap() -> None:
 
     async def script(subscriptions) -> None:
         await asyncio.sleep(0.1)
-        assert outbox.sent == [] and len(layer.added) == 2  # nothing happened: no rejoin
+        # orders: the user's group; trades: the market's trades and status groups
+        assert outbox.sent == [] and len(layer.added) == 3  # nothing happened: no rejoin
         layer.members.clear()
         layer.generation_now = ConnectionError("Connection refused")  # down for a while
         await asyncio.sleep(0.1)
         layer.generation_now = "run-2"  # back, empty
         for _ in range(100):
-            if len(layer.members) == 2 and outbox.sent:
+            if len(layer.members) == 3 and outbox.sent:
                 break
             await asyncio.sleep(0.01)
         assert layer.members == set(layer.added)  # every group joined again
 
     asyncio.run(_run(layer, outbox, script))
 
-    assert len(layer.added) == 4 and sorted(layer.added[2:]) == sorted(layer.added[:2])
+    assert len(layer.added) == 6 and sorted(layer.added[3:]) == sorted(layer.added[:3])
     assert sorted((m["type"], m["channel"]) for m in outbox.sent) == [
         ("gap", "orders"),
         ("gap", "trades"),
@@ -97,4 +98,4 @@ def test_a_layer_that_never_restarted_is_not_rejoined() -> None:
 
     asyncio.run(_run(layer, outbox, script))
 
-    assert len(layer.added) == 2 and outbox.sent == []
+    assert len(layer.added) == 3 and outbox.sent == []

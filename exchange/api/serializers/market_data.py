@@ -59,18 +59,32 @@ class MarketSerializer(serializers.Serializer):
     min_notional = serializers.CharField(help_text=DECIMAL)
     quote_precision = serializers.IntegerField()
     base_precision = serializers.IntegerField(help_text="The decimals of lot_size.")
-    status = serializers.ChoiceField(["trading", "halted"])
+    status = serializers.ChoiceField(
+        ["trading", "halted", "paused"],
+        help_text="`halted` by an admin, `paused` by the circuit breaker.",
+    )
     status_reason = serializers.CharField(
-        allow_null=True, help_text="Why it is not trading (`admin`); null while it trades."
+        allow_null=True,
+        help_text="Why it is not trading (`admin`, `circuit_breaker`); null while it trades.",
     )
     resumes_at = serializers.CharField(
-        allow_null=True, help_text="When a pause ends by itself; null otherwise."
+        allow_null=True, help_text="When a pause ends by itself (ISO 8601 UTC); null otherwise."
     )
     max_open_orders = serializers.IntegerField(
         help_text="Live orders one user may have in this market (0: no limit)."
     )
     price_band_pct = serializers.CharField(
         help_text="How far from the last trade (in percent) a price may be; 0: no band."
+    )
+    breaker_move_pct = serializers.CharField(
+        help_text="The circuit breaker: a trade moving the price further than this (in "
+        "percent) from the price at the start of the window pauses the market; 0: none."
+    )
+    breaker_window_s = serializers.IntegerField(help_text="The breaker's window, in seconds.")
+    breaker_pause_s = serializers.IntegerField(help_text="How long a pause lasts, in seconds.")
+    breaker_auction_s = serializers.IntegerField(
+        help_text="The last seconds of a pause, when limit orders are collected for the "
+        "call auction that reopens the market."
     )
 
 
