@@ -2,7 +2,8 @@
 (joined once, however many subscriptions share a group), and which of them a group message
 from the matcher concerns. A subscription to a market's book, trades or ticker also hears
 of the market's status (`market` messages: a circuit breaker's pause, a halt), once however
-many of the three it holds."""
+many of the three it holds; the first of them for a market that is not trading is told its
+status at once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from exchange.selectors.candles import INTERVALS_MS
+from exchange.selectors.db_thread import db_read
+from exchange.selectors.market_data import market_status_get
 from matching.service.protocol import (
     book_group,
     market_group,
@@ -91,6 +94,7 @@ class Subscriptions:
         self._on_book_given_up = on_book_given_up
         self._streams: dict[Subscription, BookStream | FeedStream | None] = {}
         self._joined: Counter[str] = Counter()
+        self._status_heard: set[str] = set()  # symbols a `market` message came for
 
     def __len__(self) -> int:
         return len(self._streams)
@@ -117,6 +121,21 @@ class Subscriptions:
             stream.start(joined_at=time.monotonic())
         elif stream is not None:
             stream.start()
+        symbol = subscription.symbol
+        if (
+            subscription.channel in MARKET_STATUS_CHANNELS
+            and self._joined[market_group(symbol)] == 1
+        ):
+            await self._tell_status(symbol)
+
+    async def _tell_status(self, symbol: str) -> None:
+        """A market joined while it is halted or paused: its status now, unless a `market`
+        message (newer than what the database holds) came meanwhile."""
+        self._status_heard.discard(symbol)
+        status = await db_read(market_status_get, symbol)
+        if status is None or status["status"] == "trading" or symbol in self._status_heard:
+            return
+        self._outbox.put(market_message({"symbol": symbol, **status}))
 
     def restart(self, subscription: Subscription) -> None:
         """A subscribe for a subscription held: a book sends a fresh snapshot."""
@@ -238,6 +257,7 @@ class Subscriptions:
 
     def on_market_status(self, message: dict) -> None:
         symbol = message.get("symbol")
+        self._status_heard.add(symbol)
         streams = self._streams
         if any(Subscription(channel, symbol) in streams for channel in MARKET_STATUS_CHANNELS):
             self._outbox.put(market_message(message))

@@ -74,6 +74,12 @@ def markets_list() -> list[dict]:
     ]
 
 
+def market_status_get(symbol: str) -> dict | None:
+    """`market_status_of` the market `symbol`; None if there is no such market."""
+    market = Market.objects.select_related("engine_status").filter(symbol=symbol).first()
+    return None if market is None else market_status_of(market)
+
+
 def market_status_of(market: Market) -> dict:
     """API.md, "Market safety": `status`, `status_reason` and `resumes_at`. An admin's halt
     is the market's own `status`; a circuit breaker's pause is what the matcher last

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from exchange.models import Market
+from exchange.models import Market, MarketStatus
 from matching.service import client
 from tests.ws.conftest import key_of
 
@@ -100,3 +100,43 @@ def test_book_trades_and_ticker_subscribers_hear_the_pause_and_the_reopening(
 
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_subscriber_joining_during_the_pause_is_told_at_once(
+    breaker, start_server, traders, connect
+) -> None:
+    server = start_server()
+    maker, taker = connect(server.ws_url), connect(server.ws_url)
+    maker.auth(key_of(traders[0]))
+    taker.auth(key_of(traders[1]))
+    early = connect(server.ws_url)
+    assert early.subscribe("trades", "BTC-USDT")["type"] == "subscribed"
+    place(maker, "sell", "100.00")
+    place(taker, "buy", "100.00")
+    place(maker, "sell", "120.00")
+    place(taker, "buy", "120.00")  # trips
+    heard = early.next(is_market("paused"))
+    deadline = time.monotonic() + 10
+    while not MarketStatus.objects.filter(market_id="BTC-USDT", status="paused").exists():
+        assert time.monotonic() < deadline, "the pause did not reach the database"
+        time.sleep(0.05)
+
+    late = connect(server.ws_url)
+    assert late.subscribe("book", "BTC-USDT")["type"] == "subscribed"
+    told = late.next(is_market("paused"))
+    late.subscribe("ticker", "BTC-USDT")  # the market group is joined already: not again
+
+    assert (told["status_reason"], told["resumes_at"]) == ("circuit_breaker", heard["resumes_at"])
+    time.sleep(0.3)
+    assert len([m for m in late.received if m.get("type") == "market"]) == 1
+
+
+def test_a_subscriber_of_a_trading_market_is_told_nothing(
+    breaker, start_server, traders, connect
+) -> None:
+    server = start_server()
+    watcher = connect(server.ws_url)
+    assert watcher.subscribe("book", "BTC-USDT")["type"] == "subscribed"
+    time.sleep(0.3)
+
+    assert not [m for m in watcher.received if m.get("type") == "market"]
