@@ -138,6 +138,23 @@ def test_a_cancelled_receive_loses_nothing() -> None:
     assert asyncio.run(scenario()) == {"n": 1}
 
 
+def test_a_receive_cancelled_as_a_message_arrives_stays_cancelled() -> None:
+    """The matcher's receive loop, stopped as a command arrives, must stop (Python 3.11's
+    wait_for returned the message instead, and the loop went on receiving)."""
+
+    async def scenario():
+        transport = InMemoryTransport()
+        receiving = asyncio.ensure_future(transport.receive_many("matching", timeout=5))
+        await asyncio.sleep(0.05)
+        await transport.send("matching", {"n": 1})  # wakes the receiver...
+        receiving.cancel()  # ...which is cancelled before it runs again
+        with pytest.raises(asyncio.CancelledError):
+            await receiving
+        return await transport.receive_many("matching", timeout=PROMPT)
+
+    assert asyncio.run(scenario()) == [{"n": 1}]
+
+
 def test_a_message_is_copied_on_its_way_in() -> None:
     async def scenario():
         transport = InMemoryTransport()

@@ -13,6 +13,9 @@ from exchange.consumers import subscriptions as subscriptions_module
 from exchange.consumers.messages import Subscription
 from exchange.consumers.subscriptions import Subscriptions
 
+# a market subscription reads its market's status (none here) from the database
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
 
 class Layer:
     def __init__(self) -> None:
