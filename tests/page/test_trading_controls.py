@@ -279,7 +279,7 @@ def test_a_trader_amends_a_resting_order_from_the_table(browser, exchange, artif
         row.locator("button.amend").click()
         expect(dialog).to_be_visible()
         expect(dialog.locator("#a-price")).to_have_value("50500.00")
-        expect(dialog).to_contain_text(f"#{order_id} · Sell 0.01 BTC-USDT @ 50,500.00")
+        expect(dialog).to_contain_text(f"#{order_id} · Sell 0.01000 BTC-USDT @ 50,500.00")
         maker.page.fill("#a-price", "50600.005")  # off the tick: the dialog says so
         dialog.locator("#amend-submit").click()
         expect(dialog.locator('[data-error-for="price"]')).to_contain_text("tick size 0.01")

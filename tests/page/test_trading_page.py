@@ -32,8 +32,9 @@ def test_a_visitor_sees_the_market_and_a_new_account_starts_with_no_funds(
         visitor.page.click("button[type=submit]")
         visitor.wait_ready()
         expect(visitor.page.locator("[data-testid=username]")).to_contain_text("newcomer")
-        expect(visitor.available("BTC")).to_have_text("0")
-        expect(visitor.available("USDT")).to_have_text("0")
+        # each asset with its fixed places: BTC the lot's (5), USDT its quote_precision (8)
+        expect(visitor.available("BTC")).to_have_text("0.00000")
+        expect(visitor.available("USDT")).to_have_text("0.00000000")
         expect(visitor.page.locator(".no-funds")).to_be_visible()
         visitor.shot("03-new-account-has-no-funds")
 
@@ -49,7 +50,7 @@ def test_a_trader_places_sees_cancels_and_exports_orders(browser, exchange, arti
     maker = TradingPage.open(browser, exchange.base, artifacts)
     try:
         maker.log_in("maker")
-        expect(maker.available("BTC")).to_have_text("1")
+        expect(maker.available("BTC")).to_have_text("1.00000")
 
         maker.place("sell", "50500.005", "0.01")  # off the 0.01 tick: the form says so
         expect(maker.error_for("price")).to_contain_text("tick size 0.01")
@@ -91,8 +92,8 @@ def test_a_cross_from_a_second_user_shows_live_on_both_pages(browser, exchange, 
         maker.log_in("maker")
         taker.log_in("taker")
         expect(maker.page.locator("#conn")).to_have_attribute("data-state", "live")
-        expect(maker.available("USDT")).to_have_text("20,000")
-        expect(taker.available("BTC")).to_have_text("0.5")
+        expect(maker.available("USDT")).to_have_text("20,000.00000000")
+        expect(taker.available("BTC")).to_have_text("0.50000")
 
         maker.place("sell", "50150", "0.02")
         expect(maker.open_order("50,150.00")).to_have_count(1)
@@ -109,8 +110,8 @@ def test_a_cross_from_a_second_user_shows_live_on_both_pages(browser, exchange, 
         expect(maker.open_order("50,150.00")).to_have_count(0)
         expect(maker.ask("50150.00")).to_have_count(0)
         # 0.02 × 50,150 less the maker's 0.1 % fee; the taker's fee is paid in USDT
-        expect(maker.available("USDT")).to_have_text("21,001.997")
-        expect(taker.available("BTC")).to_have_text("0.52")
+        expect(maker.available("USDT")).to_have_text("21,001.99700000")
+        expect(taker.available("BTC")).to_have_text("0.52000")
         maker.shot("09-maker-after-the-cross")
         taker.shot("10-taker-after-the-cross")
 

@@ -4,8 +4,9 @@
 
 import { ApiError, patch } from "./api.js";
 import { amendBody, amendable } from "./amend-rules.js";
-import { group, trim } from "./decimal.js";
+import { trim } from "./decimal.js";
 import { $, $$, words } from "./dom.js";
+import { price as fmtPrice, qty as fmtQty } from "./format.js";
 
 export class AmendDialog {
   /** `onAmended(order)` gets the answer; `onRefused(error)` any ApiError. */
@@ -61,10 +62,11 @@ export class AmendDialog {
   }
 
   describe(order) {
-    const filled = order.filled_quantity && Number(order.filled_quantity) > 0 ? ` · filled ${trim(order.filled_quantity)}` : "";
-    const price = order.price ? ` @ ${group(order.price)}` : "";
+    const market = this.market ?? order.symbol;
+    const filled = order.filled_quantity && Number(order.filled_quantity) > 0 ? ` · filled ${fmtQty(order.filled_quantity, market).text}` : "";
+    const price = order.price ? ` @ ${fmtPrice(order.price, market).text}` : "";
     $("[data-amend-what]", this.form).textContent =
-      `#${order.order_id} · ${words(order.side)} ${trim(order.quantity)} ${order.symbol}${price}${filled}`;
+      `#${order.order_id} · ${words(order.side)} ${fmtQty(order.quantity, market).text} ${order.symbol}${price}${filled}`;
     const gone = !amendable(order);
     $("[data-amend-gone]", this.form).textContent = gone ? `This order is ${words(order.status).toLowerCase()}: it can no longer be amended.` : "";
     $("#amend-submit", this.form).disabled = gone || this.sending;

@@ -7,6 +7,7 @@ import { CandleChart } from "./candles.js";
 import { DeadMansSwitch } from "./dead-man.js";
 import { DepthChart } from "./depth.js";
 import { $, $$, debounce, el, toast } from "./dom.js";
+import { setMarkets as formatFor } from "./format.js";
 import { MarketStatusView, optionLabel } from "./market-status.js";
 import { OrderForm } from "./order-form.js";
 import { OrdersPanel } from "./orders.js";
@@ -25,7 +26,10 @@ const complain = (error) => toast(error.message || String(error), "error");
 
 const book = new BookView($("#book"), { onPick: (price) => form?.setPrice(price) });
 const depth = new DepthChart($("#depth"), book.state);
-book.onChange(() => depth.render());
+book.onChange(() => {
+  depth.render();
+  form?.summarise(); // a market order's estimate follows the book
+});
 const candles = new CandleChart($("#candles"));
 const trades = new TradesView($("#trades"));
 const ticker = new TickerView($("#ticker"));
@@ -57,6 +61,7 @@ if (signedIn) {
   orders.onOpenChange((open) => book.setOwnOrders(open));
   form = new OrderForm($("#order-form"), {
     balances,
+    book: () => book.state.top(500),
     priceHint: (side) => {
       const { bids, asks } = book.state.top(1);
       return (side === "buy" ? asks : bids)[0]?.[0] ?? trades.last?.price ?? null;
@@ -154,7 +159,28 @@ function watchStatus() {
   socket.listen("market", onMarketMessage);
 }
 
+// ---- stale data while the socket is down ----
+// While the socket reconnects, what it kept current (the book and its depth chart, the
+// trades, the balances) is dimmed with a "Reconnecting" note; each part comes back as its
+// fresh data arrives: the book with the socket's snapshot, trades and balances with their
+// REST reads after the reconnect.
+const STALE = { book: ["#book", "#depth"], trades: [".trades-panel"], balances: ["#balances"] };
+
+function markStale() {
+  for (const name of Object.keys(STALE)) setStale(name, true);
+}
+
+function setStale(name, stale) {
+  for (const selector of STALE[name]) {
+    const node = $(selector);
+    if (!node || (name === "balances" && !signedIn)) continue;
+    node.classList.toggle("is-stale", stale);
+    node.setAttribute("aria-busy", String(stale));
+  }
+}
+
 function showStatus(state) {
+  if (state === "reconnecting") markStale();
   if (state !== "live") liveBook = false;
   const node = $("#conn");
   node.dataset.state = state;
@@ -166,6 +192,7 @@ function onBook(message) {
   if (message.type === "snapshot") {
     liveBook = true;
     bookResync = false;
+    setStale("book", false);
     book.state.snapshot(message);
   } else if (message.type === "update") {
     if (bookResync) return;
@@ -194,13 +221,19 @@ async function loadBook() {
   }
 }
 
+/** The market's data from the REST API; {trades: true} once the trades were read. */
 async function loadMarketData() {
+  const loaded = { trades: false };
   await Promise.all([
     loadBook(),
-    trades.load(market).then(() => trades.last && book.setLast(trades.last.price, trades.last.taker_side)),
+    trades.load(market).then(() => {
+      loaded.trades = true;
+      if (trades.last) book.setLast(trades.last.price, trades.last.taker_side);
+    }),
     candles.load(market),
     ticker.load(market),
   ]).catch(complain);
+  return loaded;
 }
 
 async function selectMarket(next) {
@@ -216,7 +249,8 @@ async function selectMarket(next) {
   history.replaceState(null, "", `#${market.symbol}`);
   $("#market").value = market.symbol;
   book.setMarket(market);
-  trades.clear();
+  depth.setMarket(market);
+  trades.clear(market);
   form?.setMarket(market);
   statusChanged(); // after the form's own reset: its button follows the status
   balances?.setMarket(market);
@@ -232,10 +266,12 @@ async function selectMarket(next) {
 
 /** After a reconnect: what the socket may have missed, from the REST API. */
 function resync() {
-  loadMarketData();
+  const wanted = market;
+  // fresh only if the socket is still up when the answer comes (else it is stale again)
+  loadMarketData().then((loaded) => loaded?.trades && market === wanted && socket.isOpen && setStale("trades", false));
   refreshSymbols();
   if (signedIn) {
-    balances.load().catch(complain);
+    balances.load().then(() => socket.isOpen && setStale("balances", false), complain);
     orders.reload().catch(complain);
   }
 }
@@ -253,6 +289,7 @@ function wireIntervals() {
 
 async function start() {
   ({ results: markets } = await get("/symbols"));
+  formatFor(markets); // fixed decimals per market and asset, everywhere (format.js)
   const picker = $("#market");
   picker.replaceChildren(...markets.map((m) => el("option", { value: m.symbol }, optionLabel(m))));
   watchStatus();

@@ -1,8 +1,9 @@
 // The user's balances: the REST list, then the socket's balance messages.
 
 import { get } from "./api.js";
-import { add, compare, group } from "./decimal.js";
+import { add, compare } from "./decimal.js";
 import { $, el, flash } from "./dom.js";
+import { amount, numNode } from "./format.js";
 
 export class BalancesView {
   constructor(root) {
@@ -54,10 +55,10 @@ export class BalancesView {
       const total = add(row.available, row.locked);
       const node = el(
         "tr",
-        { dataset: { asset }, class: compare(total, "0") === 0 ? "zero" : "", title: `Total ${total} ${asset}` },
+        { dataset: { asset }, class: compare(total, "0") === 0 ? "zero" : "", title: `Total ${amount(total, asset).text} ${asset}` },
         el("th", { scope: "row" }, asset),
-        el("td", { class: "num available" }, group(row.available)),
-        el("td", { class: "num locked" }, group(row.locked)),
+        numNode(amount(row.available, asset), { tag: "td", cls: "num available" }),
+        numNode(amount(row.locked, asset), { tag: "td", cls: "num locked" }),
       );
       if (changed.has(asset)) flash(node);
       return node;

@@ -1,8 +1,9 @@
 // The order book: its state kept from the socket's snapshot and updates (seq/prev_seq), and
 // the ladder that shows it. The ladder's bars show the cumulative depth from the spread.
 
-import { add, compare, fromUnits, group, placesOf, sub, toUnits } from "./decimal.js";
+import { add, compare, fromUnits, placesOf, sub, toUnits } from "./decimal.js";
 import { $, el, everyFrame } from "./dom.js";
+import { numNode, price as fmtPrice, qty as fmtQty, setNum } from "./format.js";
 
 /** Price levels of both sides, price text -> quantity text, with the sequence number held. */
 export class BookState {
@@ -71,15 +72,23 @@ function cumulative(levels) {
 const asNumber = (text) => Number(text) || 0;
 
 export class BookView {
-  constructor(root, { levels = 14, onPick = () => {} } = {}) {
+  constructor(root, { levels = 14, phoneLevels = 8, onPick = () => {} } = {}) {
     this.root = root;
-    this.levels = levels;
+    this.wide = levels;
+    // a phone shows fewer levels a side, and the panel is as tall as they are (no blank)
+    this.phone = window.matchMedia?.("(max-width: 760px)") ?? null;
+    this.phoneLevels = phoneLevels;
+    this.phone?.addEventListener?.("change", () => this.render());
     this.onPick = onPick;
     this.state = new BookState();
     this.ownPrices = { buy: new Set(), sell: new Set() };
     this.last = null;
     this.render = everyFrame(() => this.draw());
     this.listeners = [];
+  }
+
+  get levels() {
+    return this.phone?.matches ? this.phoneLevels : this.wide;
   }
 
   /** Calls `fn()` after each redraw (the depth chart follows the book). */
@@ -126,9 +135,9 @@ export class BookView {
         style: `--depth: ${width.toFixed(2)}%`,
         onclick: () => this.onPick(price),
       },
-      el("span", { class: "price" }, group(price)),
-      el("span", { class: "qty" }, quantity),
-      el("span", { class: "total" }, total),
+      numNode(fmtPrice(price, this.market), { cls: "price" }),
+      numNode(fmtQty(quantity, this.market), { cls: "qty" }),
+      numNode(fmtQty(total, this.market), { cls: "total" }),
     );
   }
 
@@ -148,9 +157,9 @@ export class BookView {
     );
     const spread = this.state.spread();
     const mid = $("#book-last", this.root);
-    mid.textContent = this.last ? group(this.last.price) : "—";
+    setNum(mid, fmtPrice(this.last?.price, this.market));
     mid.className = `last ${this.last?.takerSide === "sell" ? "down" : this.last ? "up" : ""}`;
-    $("#book-spread", this.root).textContent = spread === null ? "" : `Spread ${group(spread)}`;
+    $("#book-spread", this.root).textContent = spread === null ? "" : `Spread ${fmtPrice(spread, this.market).text}`;
     const empty = !bids.length && !asks.length;
     this.root.classList.toggle("is-empty", empty);
     this.listeners.forEach((fn) => fn());

@@ -34,11 +34,11 @@ export function clock(moment) {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** MM-DD HH:MM:SS in local time: a row of a table. */
+/** YYYY-MM-DD HH:MM:SS in local time: a row of a table ("12-06" alone reads as 12 June). */
 export function shortDateTime(moment) {
   const date = new Date(moment);
   if (Number.isNaN(date.getTime())) return "—";
-  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock(date)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock(date)}`;
 }
 
 /** Words of a snake_case name ("partially_filled" -> "Partially filled"). */

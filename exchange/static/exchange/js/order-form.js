@@ -2,16 +2,21 @@
 // next to the field they concern (the form's own checks and the API's `field`).
 
 import { ApiError } from "./api.js";
-import { add, cut, divFloor, floorToStep, group, mul, placesOf, trim } from "./decimal.js";
+import { add, cut, divFloor, floorToStep, mul, placesOf, trim } from "./decimal.js";
 import { $, $$, el, toast, words } from "./dom.js";
+import { feeOn, walkBook } from "./estimate.js";
+import { amount, placesOfAsset, price as fmtPrice, qty as fmtQty, setNum } from "./format.js";
 import { TIF_LABELS, formField, orderBody, tifsFor, validate, visibleFields } from "./order-rules.js";
 import { placeOrder } from "./place.js";
 
+const isZero = (text) => Number(text) === 0;
+
 export class OrderForm {
-  constructor(form, { balances, priceHint, onPlaced, onRefused = () => {} }) {
+  constructor(form, { balances, priceHint, book = () => ({ bids: [], asks: [] }), onPlaced, onRefused = () => {} }) {
     this.form = form;
     this.balances = balances;
     this.priceHint = priceHint;
+    this.book = book; // the held book, both sides best first: a market order's estimate
     this.onPlaced = onPlaced;
     this.onRefused = onRefused;
     this.fees = null;
@@ -145,26 +150,110 @@ export class OrderForm {
     this.summarise();
   }
 
-  /** Available balance, the order's total and the fee rates under the form. */
+  /** Available balance, the order's total (a market order's estimate from the book, and a
+   * warning when the book cannot fill it) and the fee rates under the form. */
   summarise() {
     if (!this.market) return;
-    const { side, price, quantity, type } = this.values();
-    const asset = side === "buy" ? this.market.quote : this.market.base;
-    $("#f-available", this.form).textContent = `${group(this.balances.available(asset))} ${asset}`;
-    const limit = visibleFields(this.values()).price ? price : null;
-    let total = "—";
+    const values = this.values();
+    const { side, price, quantity, type } = values;
+    const { base, quote } = this.market;
+    const asset = side === "buy" ? quote : base;
+    setNum($("#f-available", this.form), amount(this.balances.available(asset), asset), asset);
+    const limit = visibleFields(values).price ? price : null;
+    const label = $("#f-total-label", this.form);
+    const totalNode = $("#f-total", this.form);
+    let total = { text: "—", rounded: false };
+    let unit = "";
+    let estimate = null;
+    label.textContent = "Total";
     try {
       if (limit && quantity) {
-        total = `${group(cut(mul(limit, quantity), Math.max(2, placesOf(this.market.tick_size))))} ${this.market.quote}`;
-      } else if (type !== "limit" && quantity) total = "at market";
+        total = amount(mul(limit, quantity), quote);
+        unit = quote;
+      } else if (type === "market" && quantity) {
+        estimate = this.estimate(values);
+      } else if (type !== "limit" && quantity) total = { text: "at market when triggered", rounded: false };
     } catch {
-      total = "—";
+      total = { text: "—", rounded: false };
     }
-    $("#f-total", this.form).textContent = total;
+    if (estimate) ({ total, unit } = this.showEstimate(estimate, side, label));
+    else this.showEstimate(null);
+    setNum(totalNode, total.exact === undefined ? { ...total, exact: "" } : total, unit);
     if (this.fees) {
       const pct = (rate) => `${trim(mul(rate, "100"))}%`;
       $("#f-fees", this.form).textContent = `${pct(this.fees.maker_rate)} / ${pct(this.fees.taker_rate)}`;
     }
+  }
+
+  /** A market order against the held book ({...walkBook(), side}), or null. */
+  estimate({ side, quantity, amount_unit: unit }) {
+    const { bids, asks } = this.book();
+    const levels = side === "buy" ? asks : bids;
+    const byQuote = side === "buy" && unit === "quote";
+    const walked = walkBook(levels, {
+      quantity: byQuote ? null : quantity,
+      quote: byQuote ? quantity : null,
+      lot: this.market.lot_size,
+      avgPlaces: placesOf(this.market.tick_size) + 4,
+    });
+    return walked && { ...walked, side };
+  }
+
+  /** Draws an estimate (null: none) under the form; {total, unit} for the Total row. */
+  showEstimate(estimate, side, label) {
+    const row = $("#f-estimate-row", this.form);
+    const feeRow = $("#f-fee-row", this.form);
+    const warning = $("#f-liquidity", this.form);
+    this.form.dataset.estimate = estimate ? (estimate.complete ? "full" : "short") : "";
+    if (!estimate) {
+      row.hidden = true;
+      feeRow.hidden = true;
+      warning.hidden = true;
+      warning.textContent = "";
+      return { total: { text: "—" }, unit: "" };
+    }
+    const { base, quote } = this.market;
+    const quotePlaces = placesOfAsset(quote) ?? placesOf(this.market.tick_size) + placesOf(this.market.lot_size);
+    const fee = this.fees ? feeOn(estimate.notional, this.fees.taker_rate, quotePlaces) : null;
+    let total;
+    let unit;
+    if (estimate.byQuote) {
+      label.textContent = "Est. amount";
+      total = fmtQty(estimate.filled, this.market);
+      unit = base;
+    } else {
+      label.textContent = side === "buy" ? "Est. cost" : "Est. proceeds";
+      total = amount(estimate.notional, quote);
+      unit = quote;
+    }
+    total = { ...total, text: `≈ ${total.text}` };
+    const detail = $("#f-estimate-detail", this.form);
+    const avg = estimate.avgPrice === null ? null : fmtPrice(estimate.avgPrice, this.market);
+    detail.textContent = avg ? `≈ ${avg.text}` : "—";
+    detail.title = avg?.rounded ? `${avg.exact} (exact, before rounding to the tick)` : "";
+    row.hidden = false;
+    $("#f-estimate-fee", this.form).textContent = fee !== null ? `≈ ${amount(fee, quote).text} ${quote}` : "";
+    feeRow.hidden = fee === null;
+    if (estimate.complete) {
+      warning.hidden = true;
+      warning.textContent = "";
+    } else {
+      const tif = this.values().tif;
+      const book = side === "buy" ? "asks" : "bids";
+      const can = estimate.byQuote
+        ? `only ${fmtQty(estimate.filled, this.market).text} ${base} for ${amount(estimate.notional, quote).text} ${quote}`
+        : `only ${fmtQty(estimate.filled, this.market).text} of ${fmtQty(estimate.wanted, this.market).text} ${base}`;
+      const outcome =
+        tif === "FOK"
+          ? "Fill or kill: the whole order would be refused."
+          : `The rest (${estimate.byQuote ? `${amount(estimate.missing, quote).text} ${quote}` : `${fmtQty(estimate.missing, this.market).text} ${base}`}) would be cancelled.`;
+      warning.textContent =
+        isZero(estimate.filled)
+          ? `Not enough liquidity: the book has no ${book}. ${tif === "FOK" ? outcome : "Nothing would fill."}`
+          : `Not enough liquidity: the ${book} can fill ${can}. ${outcome}`;
+      warning.hidden = false;
+    }
+    return { total, unit };
   }
 
   /** Fills the amount with a share of the available balance, on the lot grid. */
@@ -234,8 +323,8 @@ export class OrderForm {
     button.disabled = true;
     try {
       const order = await placeOrder(orderBody(values, this.market));
-      const what = `${words(order.side)} ${order.quantity} ${this.market.base}`;
-      toast(`${what}${order.price ? ` @ ${group(order.price)}` : ""}: ${words(order.status).toLowerCase()}`, "success");
+      const what = `${words(order.side)} ${fmtQty(order.quantity, this.market).text} ${this.market.base}`;
+      toast(`${what}${order.price ? ` @ ${fmtPrice(order.price, this.market).text}` : ""}: ${words(order.status).toLowerCase()}`, "success");
       this.input("client_order_id").value = "";
       this.onPlaced(order);
     } catch (error) {

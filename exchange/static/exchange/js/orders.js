@@ -6,8 +6,9 @@ import { AmendDialog } from "./amend.js";
 import { amendable } from "./amend-rules.js";
 import { ApiError, allPages, del, get, query } from "./api.js";
 import { download, stamped, toCsv } from "./csv.js";
-import { compare, fixedPlaces, group, placesOf, trim } from "./decimal.js";
+import { compare } from "./decimal.js";
 import { $, $$, debounce, el, shortDateTime, toast, words } from "./dom.js";
+import { amount, numNode, price as fmtPrice, qty as fmtQty } from "./format.js";
 import { FILL_COLUMNS, ORDER_COLUMNS } from "./order-columns.js";
 
 const OPEN = new Set(["new", "partially_filled", "pending_trigger"]);
@@ -27,7 +28,6 @@ export class OrdersPanel {
     this.fills = null;
     this.tab = "open";
     this.market = null;
-    this.tickPlaces = new Map();
     this.listeners = [];
     this.refreshFills = debounce(() => this.fills !== null && this.loadFills(), 400);
     this.refreshHistory = debounce(() => this.history !== null && this.loadHistory(), 400);
@@ -56,14 +56,17 @@ export class OrdersPanel {
    * for an amend, and their status (no amend while a market is halted or paused). */
   setMarkets(markets) {
     this.markets = new Map(markets.map((m) => [m.symbol, m]));
-    this.tickPlaces = new Map(markets.map((m) => [m.symbol, placesOf(m.tick_size)]));
     this.draw();
   }
 
+  /** A price of the row's market with its tick's places (an average rounded, exact on hover). */
   price(row, text) {
-    if (text === null || text === undefined) return "—";
-    const places = this.tickPlaces.get(row.symbol);
-    return group(places === undefined ? text : fixedPlaces(text, places));
+    return numNode(fmtPrice(text, this.markets.get(row.symbol) ?? null));
+  }
+
+  /** A base quantity of the row's market with its lot's places. */
+  qty(row, text) {
+    return numNode(fmtQty(text, this.markets.get(row.symbol) ?? null));
   }
 
   get symbolFilter() {
@@ -206,8 +209,8 @@ export class OrdersPanel {
       ["Type", (o) => words(o.type)],
       ["Price", (o) => this.price(o, o.price), "num"],
       ["Trigger", (o) => this.price(o, o.trigger_price), "num"],
-      ["Amount", (o) => o.quantity, "num"],
-      ["Filled", (o) => o.filled_quantity, "num"],
+      ["Amount", (o) => this.qty(o, o.quantity), "num"],
+      ["Filled", (o) => this.qty(o, o.filled_quantity), "num"],
       ["Status", (o) => [words(o.status), o.amended ? el("span", { class: "tag", title: "Amended" }, "amended") : null]],
       ["", (o) => this.actions(o), "end"],
     ]);
@@ -217,9 +220,9 @@ export class OrdersPanel {
       ["Side", sideCell],
       ["Type", (o) => words(o.type)],
       ["Price", (o) => this.price(o, o.price), "num"],
-      ["Avg price", (o) => this.price(o, o.avg_price && trim(o.avg_price)), "num"],
-      ["Amount", (o) => o.quantity, "num"],
-      ["Filled", (o) => o.filled_quantity, "num"],
+      ["Avg price", (o) => this.price(o, o.avg_price), "num"],
+      ["Amount", (o) => this.qty(o, o.quantity), "num"],
+      ["Filled", (o) => this.qty(o, o.filled_quantity), "num"],
       ["Status", (o) => el("span", { class: `status ${o.status}` }, words(o.status))],
     ]);
     this.table("fills", this.fills ?? [], [
@@ -227,8 +230,8 @@ export class OrdersPanel {
       ["Market", (f) => f.symbol],
       ["Side", sideCell],
       ["Price", (f) => this.price(f, f.price), "num"],
-      ["Amount", (f) => f.quantity, "num"],
-      ["Fee", (f) => `${f.fee} ${f.fee_asset}`, "num"],
+      ["Amount", (f) => this.qty(f, f.quantity), "num"],
+      ["Fee", (f) => numNode(amount(f.fee, f.fee_asset), { unit: f.fee_asset }), "num"],
       ["Role", (f) => words(f.liquidity)],
     ]);
     this.listeners.forEach((fn) => fn([...this.open.values()]));
@@ -241,12 +244,13 @@ export class OrdersPanel {
       el(
         "tr",
         { dataset: { orderId: row.order_id, tradeId: row.trade_id } },
-        columns.map(([, cell, cls]) => el("td", { class: cls }, cell(row))),
+        // the column's title on each cell: a phone shows each row as a card of labelled values
+        columns.map(([title, cell, cls]) => el("td", { class: cls, "data-label": title || null }, cell(row))),
       ),
     );
     const empty = el("tr", { class: "empty" }, el("td", { colspan: columns.length }, "Nothing here yet"));
     container.replaceChildren(
-      el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, body.length ? body : empty)),
+      el("table", { class: "grid orders-grid" }, el("thead", {}, head), el("tbody", {}, body.length ? body : empty)),
     );
   }
 }

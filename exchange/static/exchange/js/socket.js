@@ -37,8 +37,11 @@ export class LiveSocket {
   }
 
   opened(ws) {
-    const reconnected = this.everOpened;
+    // open again after being down (a first open after failed attempts counts: what the page
+    // read meanwhile may be stale)
+    const reconnected = this.everOpened || this.failed;
     this.everOpened = true;
+    this.failed = false;
     this.backoff = MIN_BACKOFF_MS;
     this.lastMessage = Date.now();
     for (const subscription of this.subscriptions.values()) this.send(subscription.message);
@@ -59,6 +62,7 @@ export class LiveSocket {
     if (ws !== this.ws) return;
     this.timers.forEach(clearInterval);
     this.timers = [];
+    this.failed = true;
     this.onStatus("reconnecting");
     // jitter, so a restarted server is not met by every page at the same instant
     const delay = this.backoff * (0.75 + Math.random() * 0.5);

@@ -1,8 +1,8 @@
 // The 24 h figures in the top bar, from the REST ticker and the socket's ticker and trades.
 
 import { get } from "./api.js";
-import { group } from "./decimal.js";
 import { $, flash } from "./dom.js";
+import { amount, price, roundTo, setNum } from "./format.js";
 
 export class TickerView {
   constructor(root) {
@@ -32,19 +32,21 @@ export class TickerView {
     const f = this.figures;
     const change = f.change_pct;
     const changeNode = $("#t-change", this.root);
-    $("#t-last", this.root).textContent = group(f.last);
-    changeNode.textContent =
-      change === null || change === undefined ? "—" : `${Number(change) > 0 ? "+" : ""}${change}%`;
+    const market = this.market;
+    setNum($("#t-last", this.root), price(f.last, market));
+    const pct = change === null || change === undefined ? null : roundTo(change, 2);
+    changeNode.textContent = pct === null ? "—" : `${Number(pct) > 0 ? "+" : ""}${pct}%`;
     changeNode.className = Number(change) > 0 ? "up" : Number(change) < 0 ? "down" : "";
-    $("#t-high", this.root).textContent = group(f.high);
-    $("#t-low", this.root).textContent = group(f.low);
-    $("#t-volume", this.root).textContent = group(f.volume);
-    $("#t-volume-unit", this.root).textContent = this.market?.base ?? "";
-    $("#t-quote-volume", this.root).textContent = group(f.quote_volume?.split(".")[0]);
-    $("#t-quote-volume-unit", this.root).textContent = this.market?.quote ?? "";
-    if (this.market) {
-      const last = f.last ? `${group(f.last)} · ` : "";
-      document.title = `${last}${this.market.base}/${this.market.quote} · Exchange`;
+    setNum($("#t-high", this.root), price(f.high, market));
+    setNum($("#t-low", this.root), price(f.low, market));
+    // both volumes the same way: each with its asset's places (format.js)
+    setNum($("#t-volume", this.root), amount(f.volume, market?.base));
+    $("#t-volume-unit", this.root).textContent = market?.base ?? "";
+    setNum($("#t-quote-volume", this.root), amount(f.quote_volume, market?.quote));
+    $("#t-quote-volume-unit", this.root).textContent = market?.quote ?? "";
+    if (market) {
+      const last = f.last ? `${price(f.last, market).text} · ` : "";
+      document.title = `${last}${market.base}/${market.quote} · Exchange`;
     }
   }
 }

@@ -1,8 +1,8 @@
 // Recent public trades of the selected market: the REST page first, then the socket's trades.
 
 import { get } from "./api.js";
-import { group } from "./decimal.js";
-import { clock, el, flash } from "./dom.js";
+import { clock, el, flash, shortDateTime } from "./dom.js";
+import { numNode, price as fmtPrice, qty as fmtQty } from "./format.js";
 
 const KEEP = 60;
 
@@ -20,7 +20,8 @@ export class TradesView {
     this.merge(page.results, false);
   }
 
-  clear() {
+  clear(market = this.market) {
+    this.market = market;
     this.trades = [];
     this.list.replaceChildren();
   }
@@ -49,9 +50,9 @@ export class TradesView {
       const row = el(
         "li",
         { class: `trade ${trade.taker_side === "sell" ? "down" : "up"}`, dataset: { tradeId: trade.trade_id } },
-        el("span", { class: "price" }, group(trade.price)),
-        el("span", { class: "qty" }, trade.quantity),
-        el("time", { class: "time" }, clock(trade.time)),
+        numNode(fmtPrice(trade.price, this.market), { cls: "price" }),
+        numNode(fmtQty(trade.quantity, this.market), { cls: "qty" }),
+        el("time", { class: "time", title: shortDateTime(trade.time) }, clock(trade.time)),
       );
       if (highlight.has(trade.trade_id)) flash(row, trade.taker_side === "sell" ? "down" : "up");
       return row;
