@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from audit import actions as audit_actions
 from audit.admin import AuditedModelAdmin
 from audit.services import audit_record
+from exchange.admin_decimals import decimal_column
 from exchange.admin_read_only import ReadOnlyAdmin
 from exchange.errors import MarketChangeRefused
 from exchange.models import (
@@ -182,8 +183,9 @@ class OrderEventInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "market", "side", "type", "status", "price", "quantity",
-                    "filled_quantity", "created_at")  # fmt: skip
+    list_display = ("id", "user", "market", "side", "type", "status", decimal_column("price"),
+                    decimal_column("quantity"), decimal_column("filled_quantity", "filled"),
+                    "created_at")  # fmt: skip
     list_select_related = ("user", "market")
     search_fields = ("id__exact", "client_order_id", "user__username")  # exact: cast to text
     list_filter = ("status", "market", "side", "created_at")
@@ -193,8 +195,9 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(Trade)
 class TradeAdmin(ReadOnlyAdmin):
-    list_display = ("id", "market", "price", "quantity", "taker_side", "maker_user",
-                    "taker_user", "maker_fee", "taker_fee", "fee_asset", "executed_at")  # fmt: skip
+    list_display = ("id", "market", decimal_column("price"), decimal_column("quantity"),
+                    "taker_side", "maker_user", "taker_user", decimal_column("maker_fee"),
+                    decimal_column("taker_fee"), "fee_asset", "executed_at")  # fmt: skip
     list_select_related = ("market", "maker_user", "taker_user")
     search_fields = ("id__exact", "maker_user__username", "taker_user__username",
                      "maker_order__id__exact")  # fmt: skip

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
 from audit.admin import AuditedModelAdmin
+from exchange.admin_decimals import decimal_column
 from exchange.admin_read_only import ReadOnlyAdmin
 from fees.models import FeeOverride, FeeTier, UserTier
 
@@ -80,14 +81,17 @@ class FeeOverrideForm(RatesForm):
 @admin.register(FeeTier)
 class FeeTierAdmin(AuditedModelAdmin):
     form = FeeTierForm
-    list_display = ("name", "min_volume_30d", "maker_rate", "taker_rate")
+    list_display = (
+        "name", decimal_column("min_volume_30d", "min volume 30d"), decimal_column("maker_rate"),
+        decimal_column("taker_rate"),
+    )  # fmt: skip
     search_fields = ("name",)
 
 
 @admin.register(FeeOverride)
 class FeeOverrideAdmin(AuditedModelAdmin):
     form = FeeOverrideForm
-    list_display = ("user", "maker_rate", "taker_rate", "note")
+    list_display = ("user", decimal_column("maker_rate"), decimal_column("taker_rate"), "note")
     list_select_related = ("user",)
     search_fields = ("user__username", "note")
     autocomplete_fields = ("user",)
@@ -98,7 +102,7 @@ class UserTierAdmin(ReadOnlyAdmin):
     """Who is above the lowest tier, by the last recompute. Editing a row would be undone by
     the next one: a user's own rates are an override."""
 
-    list_display = ("user", "tier", "volume_30d", "updated_at")
+    list_display = ("user", "tier", decimal_column("volume_30d", "volume 30d"), "updated_at")
     list_filter = ("tier",)
     list_select_related = ("user", "tier")
     search_fields = ("user__username",)

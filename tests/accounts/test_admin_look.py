@@ -7,9 +7,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import Balance
 from exchange.admin_decimals import decimal_text
+from tests.fees.trades import a_market, a_trade
 
 pytestmark = [pytest.mark.django_db]
 
@@ -49,3 +52,18 @@ def test_balances_list_amounts_without_trailing_zeros_right_aligned(admin_client
 )
 def test_decimal_text(value: str, shown: str) -> None:
     assert decimal_text(Decimal(value)) == shown
+
+
+def test_orders_and_trades_lists_show_readable_prices_and_quantities(admin_client) -> None:
+    maker = get_user_model().objects.create_user("maker")
+    taker = get_user_model().objects.create_user("taker")
+    a_trade(a_market(), maker, taker, price="49950.000000000000000000", quantity="0.5",
+            at=timezone.now())  # fmt: skip
+
+    orders = admin_client.get("/admin/exchange/order/").content.decode()
+    trades = admin_client.get("/admin/exchange/trade/").content.decode()
+
+    for page in (orders, trades):
+        assert re.search(r'<td class="field-num_price">49,950</td>', page)
+        assert re.search(r'<td class="field-num_quantity">0.5</td>', page)
+        assert "49950.000000000000000000" not in page
