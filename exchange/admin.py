@@ -34,6 +34,7 @@ from exchange.models.order import OPEN_STATUSES
 from exchange.services.markets import market_change_apply
 from matching.engine.market import Market as EngineMarket
 from matching.engine.market import MarketSpecError
+from matching.service.reasons import reason_of
 
 
 class MarketForm(forms.ModelForm):
@@ -63,8 +64,10 @@ class MarketForm(forms.ModelForm):
             try:
                 EngineMarket({"op": "symbol", **market.engine_spec()})
             except MarketSpecError as error:
-                field = str(error).removeprefix("invalid_")
-                self.add_error(field if field in self.fields else None, f"Invalid: {error}")
+                reason = reason_of(str(error))
+                field = reason.field or str(error).removeprefix("invalid_")
+                message = reason.message or f"The matching engine refuses this market ({error})."
+                self.add_error(field if field in self.fields else None, message)
 
     def _clean_shard_move(self) -> None:
         stored = Market.objects.get(pk=self.instance.pk)

@@ -23,9 +23,15 @@ class FeeTier(models.Model):
     class Meta:
         ordering = ["min_volume_30d"]
         constraints = [
-            models.UniqueConstraint(fields=["min_volume_30d"], name="fee_tier_unique_volume"),
+            models.UniqueConstraint(
+                fields=["min_volume_30d"],
+                name="fee_tier_unique_volume",
+                violation_error_message="Another tier starts at this 30-day volume.",
+            ),
             models.CheckConstraint(
-                condition=Q(min_volume_30d__gte=0), name="fee_tier_volume_not_negative"
+                condition=Q(min_volume_30d__gte=0),
+                name="fee_tier_volume_not_negative",
+                violation_error_message="The 30-day volume cannot be negative.",
             ),
         ]
 

@@ -121,15 +121,31 @@ class Market(models.Model):
     class Meta:
         ordering = ["symbol"]
         constraints = [
-            models.CheckConstraint(condition=Q(tick_size__gt=0), name="market_tick_positive"),
-            models.CheckConstraint(condition=Q(lot_size__gt=0), name="market_lot_positive"),
             models.CheckConstraint(
-                condition=Q(min_qty__isnull=True) | Q(min_qty__gt=0), name="market_min_qty_positive"
+                condition=Q(tick_size__gt=0),
+                name="market_tick_positive",
+                violation_error_message="The tick size must be more than 0.",
             ),
             models.CheckConstraint(
-                condition=Q(min_notional__gte=0), name="market_min_notional_not_negative"
+                condition=Q(lot_size__gt=0),
+                name="market_lot_positive",
+                violation_error_message="The lot size must be more than 0.",
             ),
-            models.CheckConstraint(condition=~Q(base=models.F("quote")), name="market_two_assets"),
+            models.CheckConstraint(
+                condition=Q(min_qty__isnull=True) | Q(min_qty__gt=0),
+                name="market_min_qty_positive",
+                violation_error_message="The minimum quantity must be more than 0 (or empty).",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_notional__gte=0),
+                name="market_min_notional_not_negative",
+                violation_error_message="The minimum notional cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(base=models.F("quote")),
+                name="market_two_assets",
+                violation_error_message="The base and the quote must be two different assets.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -162,8 +162,15 @@ REASONS: dict[str, Reason] = {
         Reason(
             "last_price_off_grid", "tick_size", "The last trade price is off the new tick grid."
         ),
-        Reason("invalid_tick_size", "tick_size", "This is not a valid tick size."),
-        Reason("invalid_lot_size", "lot_size", "This is not a valid lot size."),
+        Reason(
+            "invalid_tick_size", "tick_size", "The tick size is a decimal more than 0, e.g. 0.01."
+        ),
+        Reason(
+            "invalid_lot_size", "lot_size", "The lot size is a decimal more than 0, e.g. 0.001."
+        ),
+        Reason("invalid_min_qty", "min_qty", "The minimum quantity is a decimal more than 0."),
+        Reason("invalid_min_notional", "min_notional", "The minimum notional is 0 or more."),
+        Reason("invalid_quote_precision", "quote_precision", "Give 0 to 18 decimal places."),
         Reason("invalid_max_open_orders", "max_open_orders", "Give a whole number, 0 or more."),
         Reason("invalid_price_band_pct", "price_band_pct", "Give a percentage from 0 to 999."),
         Reason(

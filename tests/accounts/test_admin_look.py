@@ -67,3 +67,43 @@ def test_orders_and_trades_lists_show_readable_prices_and_quantities(admin_clien
         assert re.search(r'<td class="field-num_price">49,950</td>', page)
         assert re.search(r'<td class="field-num_quantity">0.5</td>', page)
         assert "49950.000000000000000000" not in page
+
+
+NEW_MARKET = {"tick_size": "0.01", "lot_size": "0.001", "min_notional": "0",
+              "quote_precision": "8", "status": "trading", "shard": "",
+              "max_open_orders": "200", "price_band_pct": "0", "breaker_move_pct": "0",
+              "breaker_window_s": "300", "breaker_pause_s": "300",
+              "breaker_auction_s": "60"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"base": "BTC", "quote": "BTC"}, "The quote asset must differ from the base asset."),
+        ({"tick_size": "0"}, "The tick size is a decimal more than 0, e.g. 0.01."),
+        ({"lot_size": "-1"}, "The lot size is a decimal more than 0, e.g. 0.001."),
+        ({"min_notional": "-1"}, "The minimum notional is 0 or more."),
+    ],
+)
+def test_a_market_form_says_what_is_wrong_not_which_constraint(admin_client, fields, message):
+    data = {**NEW_MARKET, "base": "BTC", "quote": "USDT", **fields}
+
+    page = admin_client.post("/admin/exchange/market/add/", data).content.decode()
+
+    assert message in page
+    assert "Constraint" not in page and "Invalid:" not in page
+
+
+def test_a_fee_tier_form_says_what_is_wrong_not_which_constraint(admin_client) -> None:
+    data = {"name": "vip", "maker_rate": "0", "taker_rate": "0.001"}
+    admin_client.post("/admin/fees/feetier/add/", {**data, "min_volume_30d": "1000"})
+
+    negative = admin_client.post("/admin/fees/feetier/add/", {**data, "min_volume_30d": "-1"})
+    again = admin_client.post(
+        "/admin/fees/feetier/add/", {**data, "name": "vip2", "min_volume_30d": "1000"}
+    )
+
+    assert "The 30-day volume cannot be negative." in negative.content.decode()
+    assert "Another tier starts at this 30-day volume." in again.content.decode()
+    for response in (negative, again):
+        assert "Constraint" not in response.content.decode()

@@ -94,8 +94,11 @@ MARKET_REFUSALS = {
         "Live orders are off the new tick or lot grid; cancel them or choose a grid they fit.",
     ),
     "last_price_off_grid": ("tick_size", "The last trade price is off the new tick grid."),
-    "invalid_tick_size": ("tick_size", "This is not a valid tick size."),
-    "invalid_lot_size": ("lot_size", "This is not a valid lot size."),
+    "invalid_tick_size": ("tick_size", "The tick size is a decimal more than 0, e.g. 0.01."),
+    "invalid_lot_size": ("lot_size", "The lot size is a decimal more than 0, e.g. 0.001."),
+    "invalid_min_qty": ("min_qty", "The minimum quantity is a decimal more than 0."),
+    "invalid_min_notional": ("min_notional", "The minimum notional is 0 or more."),
+    "invalid_quote_precision": ("quote_precision", "Give 0 to 18 decimal places."),
     "invalid_max_open_orders": ("max_open_orders", "Give a whole number, 0 or more."),
     "invalid_price_band_pct": ("price_band_pct", "Give a percentage from 0 to 999."),
     "invalid_breaker_move_pct": (
@@ -127,7 +130,7 @@ def test_the_table_holds_the_order_and_market_reasons_and_no_other() -> None:
 
 
 def test_a_reason_not_in_the_table_has_neither_field_nor_sentence() -> None:
-    assert reason_of("invalid_min_qty") == Reason("invalid_min_qty", None, None)
+    assert reason_of("no_such_reason") == Reason("no_such_reason", None, None)
 
 
 # ---- an order's rejection ------------------------------------------------------------------
@@ -260,14 +263,14 @@ def test_a_refused_change_is_worded_from_the_table(monkeypatch, code) -> None:
 
 
 def test_a_refusal_the_table_does_not_word_is_the_generic_sentence(monkeypatch) -> None:
-    answering(monkeypatch, {"events": [{"kind": "refused", "reason": "invalid_min_qty"}]})
+    answering(monkeypatch, {"events": [{"kind": "refused", "reason": "invalid_field"}]})
 
     with pytest.raises(MarketChangeRefused) as refused:
         market_services.market_change_apply(stored_market(), min_qty=Decimal("-1"))
 
     assert (refused.value.field, refused.value.message) == (
         None,
-        "The matching engine refused the change (matcher: invalid_min_qty)",
+        "The matching engine refused the change (matcher: invalid_field)",
     )
 
 
