@@ -18,7 +18,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def _snippet_signed():
     """The `signed` function of the README's first Python block, defined as written."""
     block = re.search(r"```python\n(.*?)```", README.read_text(), re.DOTALL).group(1)
-    definition = block.split("\nprint(signed(")[0]
+    definition = block.split("\norder = ")[0]
     namespace: dict = {}
     exec(compile(definition, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     return namespace["signed"]
