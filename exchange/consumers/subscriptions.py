@@ -8,9 +8,12 @@ status at once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+
+from django.db import Error as DatabaseError
 
 from exchange.selectors.candles import INTERVALS_MS
 from exchange.selectors.db_thread import db_read
@@ -27,6 +30,8 @@ from .book import BookStream
 from .market_feeds import MIN_INTERVAL_SECONDS, CandleStream, FeedStream, TickerStream
 from .messages import Subscription
 from .outbox import Outbox
+
+log = logging.getLogger(__name__)
 
 GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets a group's members after a day
 GENERATION_CHECK_SECONDS = 1.0  # a layer that restarted (lost the groups) is noticed this soon
@@ -130,9 +135,15 @@ class Subscriptions:
 
     async def _tell_status(self, symbol: str) -> None:
         """A market joined while it is halted or paused: its status now, unless a `market`
-        message (newer than what the database holds) came meanwhile."""
+        message (newer than what the database holds) came meanwhile. With the database
+        away the subscription stands without it: the next change comes as a message, and
+        `/api/v1/symbols` answers 503 until the database is back."""
         self._status_heard.discard(symbol)
-        status = await db_read(market_status_get, symbol)
+        try:
+            status = await db_read(market_status_get, symbol)
+        except DatabaseError as error:
+            log.warning("ws: the status of %s is unknown (database: %r)", symbol, error)
+            return
         if status is None or status["status"] == "trading" or symbol in self._status_heard:
             return
         self._outbox.put(market_message({"symbol": symbol, **status}))

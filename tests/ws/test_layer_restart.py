@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from django.db import OperationalError
 
 from exchange.consumers import subscriptions as subscriptions_module
 from exchange.consumers.messages import Subscription
@@ -102,3 +103,20 @@ def test_a_layer_that_never_restarted_is_not_rejoined() -> None:
     asyncio.run(_run(layer, outbox, script))
 
     assert len(layer.added) == 3 and outbox.sent == []
+
+
+def test_a_market_subscription_stands_when_the_database_is_away(monkeypatch) -> None:
+    """The status a market subscription reads is not worth refusing the subscription for."""
+
+    def away(symbol: str):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(subscriptions_module, "market_status_get", away)
+    layer, outbox = Layer(), Outbox()
+
+    async def script(subscriptions) -> None:
+        assert Subscription("trades", "BTC-USDT") in subscriptions
+
+    asyncio.run(_run(layer, outbox, script))
+
+    assert outbox.sent == []
