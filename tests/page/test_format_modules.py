@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.page.pages import FAKE_SOCKET
 from tests.page.test_page_modules import page, run  # noqa: F401  (the module's fixture)
 
 MARKETS = """[{symbol: "BTC-USDT", base: "BTC", quote: "USDT", tick_size: "0.01",
@@ -175,16 +176,9 @@ def test_a_first_open_after_failed_attempts_counts_as_a_reconnect(page) -> None:
     """The page dims what the socket keeps current while it is down, and a reconnect reads
     it again (and undims it): a socket that only opens after failing must do the same."""
     result = page.evaluate(
-        """async () => {
-        const sockets = [];
-        class FakeSocket extends EventTarget {
-          static OPEN = 1;
-          constructor() { super(); this.readyState = 0; sockets.push(this); }
-          send() {}
-          close() { this.readyState = 3; this.dispatchEvent(new Event("close")); }
-          open() { this.readyState = 1; this.dispatchEvent(new Event("open")); }
-        }
-        window.WebSocket = FakeSocket;
+        "async () => {"
+        + FAKE_SOCKET
+        + """
         const {LiveSocket} = await import("/static/exchange/js/socket.js");
         const statuses = [];
         let reconnected = 0;

@@ -9,6 +9,7 @@ import mimetypes
 import pytest
 
 from tests.exchange.processes import ROOT
+from tests.page.pages import FAKE_SOCKET
 
 STATIC = ROOT / "exchange" / "static"
 ORIGIN = "http://page.test"
@@ -130,17 +131,9 @@ def test_csv_quotes_fields_and_defuses_formulas(page) -> None:
 
 def test_the_socket_resubscribes_and_reconnects_with_its_subscriptions(page) -> None:
     sent = page.evaluate(
-        """async () => {
-        const sockets = [];
-        class FakeSocket extends EventTarget {
-          static OPEN = 1;
-          constructor(url) { super(); this.url = url; this.readyState = 0; this.sent = [];
-                             sockets.push(this); }
-          send(text) { this.sent.push(JSON.parse(text)); }
-          close() { this.readyState = 3; this.dispatchEvent(new Event("close")); }
-          open() { this.readyState = 1; this.dispatchEvent(new Event("open")); }
-        }
-        window.WebSocket = FakeSocket;
+        "async () => {"
+        + FAKE_SOCKET
+        + """
         const {LiveSocket} = await import("/static/exchange/js/socket.js");
         const statuses = [];
         let reconnected = 0;
