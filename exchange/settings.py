@@ -159,6 +159,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("EXCHANGE_DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 EXCHANGE_TICKER_CACHE_SECONDS = 1.0
+# how long a ticker waits for the cached book to reach its last trade (exchange/services/ticker.py)
+EXCHANGE_TICKER_BOOK_WAIT_SECONDS = 2.0
 EXCHANGE_MATCHER_REPORT_CACHE_SECONDS = 1.0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

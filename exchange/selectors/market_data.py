@@ -229,14 +229,17 @@ def last_trade(market: Market) -> tuple[int, int]:
     return latest if latest else (0, 0)
 
 
-def book_top_at_least(*, market: Market, seq: int, wait_seconds: float) -> dict:
-    """`book_top` of a cached book at `seq` or later, waiting up to `wait_seconds` for the
-    matcher's next refresh (it comes within 50 ms): a ticker's best prices are never older
-    than its last trade. After the wait, the book as it is."""
+def book_top_at_least(*, market: Market, seq: int, wait_seconds: float) -> tuple[dict, bool]:
+    """(`book_top` of a cached book at `seq` or later, whether the book reached `seq`),
+    waiting up to `wait_seconds` for the matcher's next refresh (it comes within 50 ms): a
+    ticker's best prices are never older than its last trade. After the wait, the book as
+    it is."""
     deadline = time.monotonic() + wait_seconds
-    while _cached_book(market)["seq"] < seq and time.monotonic() < deadline:
+    while True:
+        book = _cached_book(market)
+        if book["seq"] >= seq or time.monotonic() >= deadline:
+            return _top_of(book), book["seq"] >= seq
         time.sleep(BOOK_POLL_SECONDS)
-    return book_top(market=market)
 
 
 NO_TRADES: dict = {"count": 0}
@@ -379,13 +382,16 @@ def ticker_stats(*, market: Market) -> dict:
     return ticker_body(market=market, figures=ticker_window(market=market, since=ticker_since()))
 
 
-def book_top(*, market: Market) -> dict:
-    """The best bid and ask prices of the cached book (null for an empty side)."""
-    book = _cached_book(market)
+def _top_of(book: dict) -> dict:
     return {
         "bid": book["bids"][0][0] if book["bids"] else None,
         "ask": book["asks"][0][0] if book["asks"] else None,
     }
+
+
+def book_top(*, market: Market) -> dict:
+    """The best bid and ask prices of the cached book (null for an empty side)."""
+    return _top_of(_cached_book(market))
 
 
 def ticker_24h(*, market: Market) -> dict:

@@ -41,10 +41,11 @@ class Kept:
     expires: float
 
 
-# how long a ticker waits for the cached book to reach its last trade: the matcher writes
-# the book within about 50 ms of a change, more on a loaded machine; a matcher that is away
-# is not waited for longer (the ticker then shows the book it has)
-BOOK_WAIT_SECONDS = 0.5
+# A ticker waits up to EXCHANGE_TICKER_BOOK_WAIT_SECONDS for the cached book to reach its
+# last trade: the matcher writes the book within about 50 ms of a change, more on a loaded
+# machine. A matcher that is away is waited for once per trade: after a wait runs out, the
+# market's later tickers show the book they have until a newer trade (`_waited_out`)
+_waited_out: dict[str, int] = {}
 _kept: dict[str, Kept] = {}
 _locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
@@ -83,7 +84,14 @@ def ticker_figures(market: Market) -> tuple[dict, int]:
     """(the market's ticker: the 24 h figures and the best bid and ask of a book at least as
     new as its last trade; the id of the latest trade it covers)."""
     kept = _kept_figures(market)
-    top = book_top_at_least(market=market, seq=kept.covered_seq, wait_seconds=BOOK_WAIT_SECONDS)
+    waited_out = _waited_out.get(market.symbol, -1) >= kept.covered_seq
+    top, reached = book_top_at_least(
+        market=market,
+        seq=kept.covered_seq,
+        wait_seconds=0.0 if waited_out else settings.EXCHANGE_TICKER_BOOK_WAIT_SECONDS,
+    )
+    if not reached:
+        _waited_out[market.symbol] = kept.covered_seq
     return {**ticker_body(market=market, figures=kept.figures), **top}, kept.covered
 
 
@@ -96,3 +104,4 @@ def forget_tickers() -> None:
     """Drops every kept figure (tests: a new database)."""
     with _guard:
         _kept.clear()
+        _waited_out.clear()

@@ -26,6 +26,13 @@ def clean_cache():
 
 
 @pytest.fixture
+def no_book_writer(settings) -> None:
+    """No matcher writes the cached book in this test: a ticker waits for a trade's book only
+    briefly (the cached book, if any, is the test's own)."""
+    settings.EXCHANGE_TICKER_BOOK_WAIT_SECONDS = 0.05
+
+
+@pytest.fixture
 def maker_client(traders) -> SignedClient:
     return SignedClient.for_user(traders[0])
 

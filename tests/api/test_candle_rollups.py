@@ -184,7 +184,7 @@ def test_rollup_candles_and_ticker_equal_an_aggregate_over_the_raw_trades(
 
 
 def test_the_kept_ticker_with_trades_folded_in_equals_the_raw_aggregate(
-    market: Market, monkeypatch
+    market: Market, monkeypatch, no_book_writer
 ) -> None:
     from exchange.services.ticker import ticker_figures
 

@@ -22,7 +22,7 @@ from exchange.selectors import db_thread
 from exchange.services import ticker
 from tests.api.test_trades_public import record_trade
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_book_writer")]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,10 +11,11 @@ from django.test import Client
 from django.utils import timezone
 
 from exchange.models import Market
+from exchange.selectors import market_data
 from matching.service.protocol import book_cache_key
 from tests.api.test_trades_public import record_trade
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_book_writer")]
 
 
 @pytest.fixture
@@ -94,3 +96,41 @@ def test_an_unknown_symbol_is_404_unknown_symbol(client: Client, market: Market)
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "unknown_symbol"
+
+
+def cache_book(seq: int, ask: str) -> None:
+    book = {"symbol": "ETH-EUR", "seq": seq, "ts": 1, "bids": [], "asks": [[ask, "1.000", 1]]}
+    cache.set(book_cache_key("ETH-EUR"), book, None)
+
+
+def test_the_best_prices_are_of_a_book_at_least_as_new_as_the_last_trade(
+    client: Client, market: Market, settings
+) -> None:
+    settings.EXCHANGE_TICKER_BOOK_WAIT_SECONDS = 30.0
+    trade = record_trade(market, "100", "1")
+    cache_book(trade.seq - 1, "100.00")  # the book the trade took the ask of
+    read = threading.Timer(0.2, cache_book, (trade.seq, "101.00"))  # the matcher's refresh
+    read.start()
+
+    body = client.get("/api/v1/ticker/ETH-EUR").json()
+
+    read.join()
+    assert (body["last"], body["ask"]) == ("100.00", "101.00")
+
+
+def test_a_book_that_does_not_come_is_waited_for_once_per_trade(
+    client: Client, market: Market, monkeypatch
+) -> None:
+    reads = []
+    cached = market_data._cached_book
+    monkeypatch.setattr(market_data, "_cached_book", lambda m: reads.append(1) or cached(m))
+    trade = record_trade(market, "100", "1")
+    cache_book(trade.seq - 1, "100.00")  # the matcher is away: no newer book comes
+
+    first = client.get("/api/v1/ticker/ETH-EUR").json()
+    polled, reads[:] = len(reads), []
+    second = client.get("/api/v1/ticker/ETH-EUR").json()
+
+    assert first["ask"] == second["ask"] == "100.00"  # the book there is
+    assert polled > 1  # the first ticker waited
+    assert len(reads) == 1  # the second did not wait for the same trade again
