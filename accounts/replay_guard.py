@@ -12,7 +12,8 @@ The store is chosen in settings, as Django's CACHES are (`EXCHANGE_SIGNATURE_STO
 
 - `RedisSignatures` (REDIS_URL set): `SET sig:<signature> 1 NX PX <hold>`, one round trip,
   shared by every web process; `aclaim` uses redis-py's asyncio client of the running event
-  loop, so the fast order path claims without blocking its loop or hopping to a thread;
+  loop (exchange/redis_turn.py), so the fast order path claims without blocking its loop
+  or hopping to a thread;
 - `MemorySignatures` (embedded): this process's memory, each signature kept for the same
   hold, at most MAX_ENTRIES at once; past that the store refuses (`StoreFull`) rather than
   forget a signature that could still be replayed.
@@ -20,18 +21,17 @@ The store is chosen in settings, as Django's CACHES are (`EXCHANGE_SIGNATURE_STO
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-import weakref
 from functools import cache
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from exchange.redis_turn import in_turn
 
 CLOCK_SKEW_MS = 1000  # web processes' clocks may differ this much
 
@@ -88,22 +88,16 @@ class RedisSignatures:
     def __init__(self, LOCATION: str) -> None:  # noqa: N803 -- settings' spelling
         self.location = LOCATION
         self._client = redis.Redis.from_url(LOCATION)
-        self._loop_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def claim(self, signature: str) -> bool:
         return bool(self._client.set(self.PREFIX + signature, b"1", nx=True, px=hold_ms()))
 
     async def aclaim(self, signature: str) -> bool:
-        client = self._loop_client()
-        return bool(await client.set(self.PREFIX + signature, b"1", nx=True, px=hold_ms()))
-
-    def _loop_client(self) -> aioredis.Redis:
-        """The running event loop's asyncio client (a client belongs to one loop)."""
-        loop = asyncio.get_running_loop()
-        client = self._loop_clients.get(loop)
-        if client is None:
-            client = self._loop_clients[loop] = aioredis.Redis.from_url(self.location)
-        return client
+        """`claim` on the event loop's client, with the other Redis commands of its turn
+        (exchange/redis_turn.py)."""
+        name, hold = self.PREFIX + signature, hold_ms()
+        claimed = await in_turn(self.location, lambda pipe: pipe.set(name, b"1", nx=True, px=hold))
+        return bool(claimed)
 
 
 @cache

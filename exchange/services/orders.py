@@ -112,9 +112,17 @@ async def order_place(*, user_id: int, body: object) -> dict:
     command = {**command, "id": order_id, "ts": reply["ts"]}
     trades = [e for e in events if e.get("kind") == "trade"]
     body = order_from_reply(command, mine[-1], trades, market)
-    await recent_order_remember(order_id=order_id, user_id=user_id, seq=reply["seq"], body=body)
-    await fence_raise(user_id=user_id, shard=market.shard, seq=reply["seq"])
+    await _remembered(user_id, market.shard, order_id, reply["seq"], body)
     return body
+
+
+async def _remembered(user_id: int, shard: str, order_id: int, seq: int, body: dict) -> None:
+    """The user's fence raised to `seq` and `body` kept as their order: both in one round
+    trip to Redis (exchange/redis_turn.py)."""
+    await asyncio.gather(
+        recent_order_remember(order_id=order_id, user_id=user_id, seq=seq, body=body),
+        fence_raise(user_id=user_id, shard=shard, seq=seq),
+    )
 
 
 async def shard_of_order(order_id: int, known: dict | None) -> str | None:
@@ -144,14 +152,29 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
     if shard is None:
         raise OrderNotFound()
     reply = await client.call({"op": "cancel", "id": order_id, "user": user_id}, shard=shard)
-    await fence_raise(user_id=user_id, shard=shard, seq=reply.get("seq"))
+    try:
+        body = await _cancelled(user_id, order_id, reply, known, known_seq if from_cache else None)
+    except Exception:
+        await fence_raise(user_id=user_id, shard=shard, seq=reply.get("seq"))
+        raise
+    await _remembered(user_id, shard, order_id, reply["seq"], body)
+    return body
+
+
+async def _cancelled(
+    user_id: int, order_id: int, reply: dict, known: dict | None, recent_seq: int | None
+) -> dict:
+    """The body of the order the matcher's `reply` to its cancel shows cancelled; `known`:
+    the body read before the cancel, the one answered at `recent_seq` if from the
+    recent-order cache (else `recent_seq` is None). Raises OrderNotFound or OrderNotOpen."""
+    from_cache = recent_seq is not None
     events = reply.get("events") or []
     event = next(
         (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
     )
     if from_cache and event is None:  # no longer open: only its status is needed now
         stored = await db_read(order_status, user_id, order_id)
-        if stored is not None and stored[1] > known_seq:  # the newer of the two
+        if stored is not None and stored[1] > recent_seq:  # the newer of the two
             known = {**known, "status": stored[0]}
     elif from_cache and event["filled_quantity"] != known["filled_quantity"]:
         known = await _order_read(user_id, order_id) or known
@@ -161,15 +184,13 @@ async def order_cancel(*, user_id: int, order_id: int) -> dict:
         raise OrderNotOpen(known["status"])
     if known is None:
         known = {"order_id": order_id, "fills": [], "avg_price": None}
-    body = {
+    return {
         **known,
         "status": event["status"],
         "quantity": event["quantity"],
         "filled_quantity": event["filled_quantity"],
         "remaining_quantity": event["remaining_quantity"],
     }
-    await recent_order_remember(order_id=order_id, user_id=user_id, seq=reply["seq"], body=body)
-    return body
 
 
 async def _order_read(user_id: int, order_id: int) -> dict | None:

@@ -27,12 +27,11 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 
 from exchange.errors import ReadBehind
 from exchange.models import MatcherState
-from exchange.selectors.async_cache import redis_client
+from exchange.redis_turn import in_turn
+from exchange.selectors.async_cache import cache_url, redis_cache
 from exchange.selectors.db_thread import db_read
 
 FENCE_SECONDS = 600  # a fence outlives any plausible persister lag by far
@@ -62,19 +61,16 @@ def _fence_key(user_id: int) -> str:
     return f"fence:{user_id}"
 
 
-def _redis() -> RedisCache | None:
-    cache = caches["default"]
-    return cache if isinstance(cache, RedisCache) and len(cache._servers) == 1 else None
-
-
 async def fence_raise(*, user_id: int, shard: str, seq: int | None) -> None:
     """Remembers that the user's command at engine `seq` of `shard` was acknowledged."""
     if seq is None:
         return  # nothing journaled: nothing to wait for
-    cache = _redis()
+    cache = redis_cache()
     if cache is not None:
         key = cache.make_and_validate_key(_fence_key(user_id))
-        await redis_client(cache).eval(_RAISE, 1, key, shard, seq, FENCE_SECONDS)
+        await in_turn(
+            cache_url(cache), lambda pipe: pipe.eval(_RAISE, 1, key, shard, seq, FENCE_SECONDS)
+        )
         return
     with _lock:
         expires, fence = _local_fences.get(user_id, (0.0, {}))
@@ -85,10 +81,10 @@ async def fence_raise(*, user_id: int, shard: str, seq: int | None) -> None:
 
 
 async def _fence_of(user_id: int) -> dict[str, int]:
-    cache = _redis()
+    cache = redis_cache()
     if cache is not None:
         key = cache.make_and_validate_key(_fence_key(user_id))
-        raw = await redis_client(cache).hgetall(key)
+        raw = await in_turn(cache_url(cache), lambda pipe: pipe.hgetall(key))
         return {shard.decode(): int(seq) for shard, seq in raw.items()}
     with _lock:
         expires, fence = _local_fences.get(user_id, (0.0, {}))

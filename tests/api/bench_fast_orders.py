@@ -6,7 +6,8 @@ the fast path (exchange/api/fast_orders.py) and Django alone. Not collected by d
     tests/api/bench_fast_orders.py
 
 The matcher is another process: its CPU is not counted here. BENCH_ORDERS (400) requests of
-each kind a round, BENCH_ROUNDS (3) rounds after a warm-up, the best kept; BENCH_OLD=path
+each kind a round, BENCH_CONCURRENCY (1) of them in flight at once, BENCH_ROUNDS (3) rounds
+after a warm-up, the best kept; BENCH_OLD=path
 adds another version of fast_orders.py to compare (e.g. `git show HEAD:exchange/api/
 fast_orders.py > /tmp/old.py`); BENCH_PROFILE=cumtime profiles the fast path's loop, in CPU
 time (BENCH_PROFILE_OUT=file keeps the profile for pstats)."""
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 N = int(os.environ.get("BENCH_ORDERS", "400"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+IN_FLIGHT = int(os.environ.get("BENCH_CONCURRENCY", "1"))
 PROFILE = os.environ.get("BENCH_PROFILE")  # a pstats sort key: the fast path profiled
 
 
@@ -67,16 +69,24 @@ async def _run(app, client: SignedClient, price: str) -> tuple[float, float, flo
     profiler = cProfile.Profile(time.process_time) if PROFILE and price == "90" else None
     if profiler:
         profiler.enable()  # on the event loop's thread
+    body = {"symbol": "BTC-USDT", "side": "buy", "type": "limit", "price": price,
+            "quantity": "0.001"}  # fmt: skip
+    place_one = (app, client, "POST", "/api/v1/orders", json.dumps(body).encode())
     cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(N):
-        body = {"symbol": "BTC-USDT", "side": "buy", "type": "limit", "price": price,
-                "quantity": "0.001"}  # fmt: skip
-        answer = await _request(app, client, "POST", "/api/v1/orders", json.dumps(body).encode())
-        ids.append(answer["order_id"])
+    for start in range(0, N, IN_FLIGHT):
+        answers = await asyncio.gather(
+            *(_request(*place_one) for _ in range(min(IN_FLIGHT, N - start)))
+        )
+        ids += [answer["order_id"] for answer in answers]
     place = (time.process_time() - cpu, time.perf_counter() - wall)
     cpu, wall = time.process_time(), time.perf_counter()
-    for order_id in ids:
-        await _request(app, client, "DELETE", f"/api/v1/orders/{order_id}", b"")
+    for start in range(0, N, IN_FLIGHT):
+        await asyncio.gather(
+            *(
+                _request(app, client, "DELETE", f"/api/v1/orders/{order_id}", b"")
+                for order_id in ids[start : start + IN_FLIGHT]
+            )
+        )
     cancel = (time.process_time() - cpu, time.perf_counter() - wall)
     if profiler:
         profiler.disable()
