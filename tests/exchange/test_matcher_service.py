@@ -75,3 +75,15 @@ def test_sigterm_stops_the_matcher_cleanly_with_a_snapshot(matcher, traders, tmp
     assert matcher.terminate() == 0
     snapshots = list((tmp_path / "data" / "snapshots").glob("snapshot-*.json"))
     assert snapshots, "no snapshot written at shutdown"
+
+
+def test_the_matcher_process_runs_on_the_event_loop_settings_names(matcher, traders) -> None:
+    """run_matcher's loop is EXCHANGE_MATCHER_LOOP's (uvloop's by default): its extension is
+    mapped into the process."""
+    popen = getattr(matcher, "popen", None)
+    if popen is None:
+        pytest.skip("the matcher runs in the test process (embedded settings)")
+    place(traders[0], "sell", "100", "1")  # it serves
+
+    with open(f"/proc/{popen.pid}/maps") as maps:
+        assert "/uvloop/loop." in maps.read()

@@ -7,10 +7,12 @@ import faulthandler
 import fcntl
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from matching.service.matcher import Matcher, shard_dirs
 
@@ -53,6 +55,11 @@ def new_matcher(shard: str) -> Matcher:
 SWITCH_INTERVAL = 0.0005
 
 
+def matcher_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """The event loop factory settings.EXCHANGE_MATCHER_LOOP names."""
+    return import_string(settings.EXCHANGE_MATCHER_LOOP)
+
+
 class Command(BaseCommand):
     help = "Runs the matcher of one shard: the books, the journal and the persister."
 
@@ -67,7 +74,8 @@ class Command(BaseCommand):
         # event loop waited up to that long for the GIL after each Redis reply or fsync.
         sys.setswitchinterval(SWITCH_INTERVAL)
         try:
-            asyncio.run(self._run(new_matcher(shard)))
+            with asyncio.Runner(loop_factory=matcher_loop_factory()) as runner:
+                runner.run(self._run(new_matcher(shard)))
         finally:
             lock.close()
 
