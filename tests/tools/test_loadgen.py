@@ -53,7 +53,7 @@ def test_a_short_run_loses_and_duplicates_no_order(transport, start_server, trad
     result = loadgen(
         "run", "--url", server.base, "--transport", transport, "--clients", "5",
         "--duration", "3", "--keys", str(keys), "--cancel-ratio", "0.3", "--seed", "7",
-        "--no-progress", "--watch-pid", daphne_pid,
+        "--no-progress", "--watch-pid", daphne_pid, "--watch", f"web={daphne_pid}",
     )  # fmt: skip
 
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{server.output()}"
@@ -65,6 +65,13 @@ def test_a_short_run_loses_and_duplicates_no_order(transport, start_server, trad
     assert report["latency_ms"]["place"]["count"] > 0
     assert set(report["rss_kb"][daphne_pid]) == {"start", "end"}
     assert report["rss_kb"][daphne_pid]["end"] > 0
+    cpu = report["cpu"]  # the server worked, and the tool's own process is always watched
+    assert list(cpu["groups"]) == ["loadgen", "web"] and cpu["orders"] == report["orders"]["ok"]
+    assert cpu["groups"]["web"]["cpu_s"] > 0 and cpu["groups"]["web"]["ms_per_order"] > 0
+    assert cpu["total"]["cpu_s"] == pytest.approx(
+        sum(group["cpu_s"] for group in cpu["groups"].values())
+    )
+    assert "CPU over the measured" in result.stderr
     verified = report["verify"]
     assert (verified["lost"], verified["duplicated"], verified["phantom"]) == ([], [], []), report
     assert verified["not_cancelled"] == [] and verified["status_mismatch"] == [], report

@@ -2,7 +2,8 @@
 
 Exit codes of `run`: 0 the run completed (some requests may have failed: see the report),
 1 the verification found lost, duplicated or made-up orders (or wrong statuses), 2 refused
-before starting (a URL that is not loopback, bad arguments, an unreadable keys file),
+before starting (a URL that is not loopback, bad arguments, an unreadable keys file, a
+`--watch` that matches no process),
 3 could not start (the exchange unreachable, unknown market, a key refused on the socket).
 `setup` exits 0 with the keys printed, or 1 with the reason on stderr.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -64,7 +66,8 @@ def parser() -> argparse.ArgumentParser:
         "time; prints one JSON report line on stdout.",
         epilog="exit codes: 0 the run completed, 1 verification failed (lost, duplicated or "
         "made-up orders, wrong statuses), 2 refused (not a loopback URL, bad arguments or "
-        "keys file), 3 could not start (exchange unreachable, unknown market, key refused)",
+        "keys file, a --watch matching no process), 3 could not start (exchange unreachable, "
+        "unknown market, key refused)",
     )
     run.add_argument("--url", default="http://127.0.0.1:8000", help="the exchange (loopback)")
     run.add_argument("--transport", choices=("rest", "ws"), default="rest")
@@ -95,6 +98,16 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PID",
         help="report this process's RSS (kB) at start and end; repeatable",
+    )
+    run.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="[NAME=]PID|PATTERN",
+        help="report the CPU (s, ms per order) of a group of processes over the measured "
+        "phase: a pid, or a regular expression searched in command lines, each with its "
+        "descendants (e.g. --watch daphne --watch run_matcher --watch postgres --watch "
+        "redis-server); the tool's own process is always reported; repeatable",
     )
     run.add_argument(
         "--verify",
@@ -153,7 +166,18 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"loadgen: cannot use --keys {args.keys}: {error}", file=sys.stderr)
         return EXIT_REFUSED
 
+    from tools.loadgen import cpu
     from tools.loadgen.runner import Settings, StartFailed, run
+
+    try:
+        watches = cpu.parse_watches(args.watch)
+    except ValueError as error:
+        print(f"loadgen: refused: --watch: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    missing = cpu.unmatched(watches, cpu.Snapshot.take(), os.getpid())
+    if missing:
+        print(f"loadgen: refused: --watch: no process for {', '.join(missing)}", file=sys.stderr)
+        return EXIT_REFUSED
 
     settings = Settings(
         base=base,
@@ -168,6 +192,7 @@ def command_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=progress.wanted(args.no_progress),
         watch_pids=args.watch_pid,
+        watches=watches,
         verify=args.verify,
         timeout=args.timeout,
         verify_timeout=args.verify_timeout,
@@ -177,6 +202,7 @@ def command_run(args: argparse.Namespace) -> int:
     except StartFailed as error:
         print(f"loadgen: {error}", file=sys.stderr)
         return EXIT_START_FAILED
+    print(cpu.format_table(report["cpu"]), file=sys.stderr, flush=True)
     print(json.dumps(report), flush=True)
     verified = report["verify"]
     return EXIT_VERIFY_FAILED if verified is not None and not verified["ok"] else EXIT_OK

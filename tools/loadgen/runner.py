@@ -15,6 +15,7 @@ timeout), so every order sent has its outcome in the journal before verification
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
-from tools.loadgen import progress
+from tools.loadgen import cpu, progress
 from tools.loadgen.rest import RestApi
 from tools.loadgen.rss import rss_all
 from tools.loadgen.signing import Signer
@@ -63,6 +64,7 @@ class Settings:
     seed: int | None = None
     progress: bool = False
     watch_pids: list[int] = field(default_factory=list)
+    watches: list[cpu.Watch] = field(default_factory=lambda: [cpu.own_watch()])
     verify: bool = True
     timeout: float = 10.0
     verify_timeout: float = 15.0
@@ -209,6 +211,7 @@ async def _run(settings: Settings, api: RestApi, rss_start: dict) -> dict:
         ) from None
 
     since = datetime.now(UTC)
+    cpu_start = cpu.Snapshot.take()
     started = time.perf_counter()
     deadline = started + settings.duration
     bar = None
@@ -228,12 +231,23 @@ async def _run(settings: Settings, api: RestApi, rss_start: dict) -> dict:
         await asyncio.gather(*loops)
     finally:
         elapsed = time.perf_counter() - started
+        cpu_end = cpu.Snapshot.take()
         if bar is not None:
             bar.cancel()
             await asyncio.gather(bar, return_exceptions=True)
         await asyncio.gather(*(c.trader.close() for c in clients), return_exceptions=True)
     rss_end = rss_all(settings.watch_pids)
 
+    figures = recorder.report(elapsed)
+    cpu_report = cpu.cpu_report(
+        settings.watches,
+        cpu_start,
+        cpu_end,
+        orders=figures["orders"]["ok"],
+        requests=sum(recorder.statuses.values()),
+        elapsed=elapsed,
+        self_pid=os.getpid(),
+    )
     report = {
         "transport": settings.transport,
         "clients": settings.clients,
@@ -244,8 +258,9 @@ async def _run(settings: Settings, api: RestApi, rss_start: dict) -> dict:
         "mid": format(workload.mid, "f"),
         "run_id": run_id,
         "seed": seed,
-        **recorder.report(elapsed),
+        **figures,
         "rss_kb": {pid: {"start": rss_start[pid], "end": rss_end[pid]} for pid in rss_start},
+        "cpu": cpu_report,
         "verify": None,
     }
     if settings.verify:
