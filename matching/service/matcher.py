@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from django.core.cache import cache
 
 from exchange.api.formatting import iso_from_ms
@@ -516,9 +517,7 @@ class Matcher:
         self.stats.commands += 1
         if engine.seq == seq_before:  # malformed: not a command, nothing to journal
             return (None, command, [event_dict(engine, event, self.id_base) for event in events])
-        self.writer.append(
-            engine.seq, engine.clock, json.dumps(command, separators=(",", ":")).encode()
-        )
+        self.writer.append(engine.seq, engine.clock, journal_payload(command))
         for event in events:
             kind = event[0]
             if kind is ORDER:
@@ -706,6 +705,23 @@ class Matcher:
         status = self._status()
         status["ts"] = protocol.now_ms()
         await asyncio.to_thread(save_heartbeat, self.shard, status)
+
+
+_FLAT = frozenset((str, int, bool, type(None)))
+
+
+def journal_payload(command: dict) -> bytes:
+    """`command` as its journal record's compact JSON, read back (matching/recovery.py) as
+    the same dict. A flat command of strings, integers, booleans and nulls (every order
+    command) by orjson, about ten times quicker than the standard library; the rest by the
+    standard library, which orjson does not write alike everywhere (a NaN float becomes
+    `null`; an integer past 64 bits or a key that is no string is refused)."""
+    if all(type(value) in _FLAT for value in command.values()):
+        try:
+            return orjson.dumps(command)
+        except TypeError:  # an integer past 64 bits, a key that is no string
+            pass
+    return json.dumps(command, separators=(",", ":")).encode()
 
 
 def _hashable(value: object) -> bool:
