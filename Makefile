@@ -1,4 +1,5 @@
-# Developer entry points. Only python3 is needed: `make test` builds .venv first.
+# Developer entry points. Only python3 is needed: `make test` builds .venv first, and with it
+# the compiled matching core (a C compiler helps; without one the pure modules run).
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,10 @@ PORT ?= 8000
 
 .PHONY: venv run test lint bench-core assets
 
+# The compiled matching core (tools/build_core.py): rebuilt only when matching/engine changed;
+# it never fails (no C compiler, a mypy error: one line, and the pure modules run).
 venv: $(STAMP)
+	@$(BIN)/python -m tools.build_core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +33,7 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy matching/engine
 
 # The trading page's chart library: package.json pins it; its standalone build is copied into
 # the static files and committed, so running the page needs neither npm nor a CDN.
@@ -42,7 +47,8 @@ assets:
 	cp $(CHARTS)/LICENSE $(VENDOR)/lightweight-charts.LICENSE
 
 # The matching core's benchmark (README "Performance"): the 200,000-command standard mix,
-# replayed without and with the journal (fsync always), best of $(RUNS) runs each.
+# replayed without and with the journal (fsync always), best of $(RUNS) runs each, by the
+# build MATCHING_CORE chooses (auto: the compiled one when it is current).
 RUNS ?= 5
 BENCH_FILE := var/bench/standard_200k.jsonl
 

@@ -2,9 +2,10 @@
 
 Runs `python -m matching replay FILE` N times without the journal and N times with it
 (`--fsync always`, into a fresh temporary directory each time), each in its own process,
-and prints one JSON line with the best and median commands per second of each. The machine
-is shared and noisy, so the best of several runs is the figure that says what the code can
-do; the median says what to expect.
+and prints one JSON line with the best and median commands per second of each, and which
+build of the core ran (`build`: compiled or pure, as `MATCHING_CORE` chose; matching/core.py).
+The machine is shared and noisy, so the best of several runs is the figure that says what
+the code can do; the median says what to expect.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from pathlib import Path
 
 
 def _rate(arguments: list[str]) -> dict:
+    """The replay's summary line, with `build` from its `core: BUILD` line on stderr."""
     done = subprocess.run(
         [sys.executable, "-m", "matching", "replay", *arguments],
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(done.stdout.splitlines()[-1])
+    builds = [line[6:] for line in done.stderr.splitlines() if line.startswith("core: ")]
+    return {**json.loads(done.stdout.splitlines()[-1]), "build": builds[-1]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,13 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    plain, journaled = [], []
+    plain, journaled, builds = [], [], set()
     for _ in range(args.runs):
-        plain.append(_rate([str(args.file)])["commands_per_sec"])
+        summary = _rate([str(args.file)])
+        plain.append(summary["commands_per_sec"])
+        builds.add(summary["build"])
         with tempfile.TemporaryDirectory() as journal:
             summary = _rate([str(args.file), "--journal", journal, "--fsync", "always"])
             journaled.append(summary["commands_per_sec"])
+            builds.add(summary["build"])
     report = {
+        "build": "+".join(sorted(builds)),  # one build, unless it changed during the runs
         "file": str(args.file),
         "commands": summary["commands"],
         "runs": args.runs,

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from matching.commandfile import read_commands
-from matching.engine import Engine
+from matching.engine import BUILD, Engine
 from matching.engine.state import state_sha256
 from matching.gc_tuning import collector_paused
 from matching.journal import FSYNC_POLICIES, JournalCorrupt, JournalWriter, segments
@@ -34,6 +34,7 @@ def _print_ack(seq: int) -> None:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    print(f"core: {BUILD}", file=sys.stderr)  # which build the figures are of (matching/core.py)
     lines: list[str] = []
     try:
         commands = read_commands(args.file, _report_malformed, lines)

@@ -45,7 +45,7 @@ levels, queues, priorities and waiting order. Minimums only apply to later order
 from __future__ import annotations
 
 from math import gcd
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .breaker import FIELDS as BREAKER_FIELDS
 from .breaker import breaker_of, start_history
@@ -58,7 +58,7 @@ from .units import pow10
 if TYPE_CHECKING:
     from .engine import Engine
 
-MARKET_FIELDS = frozenset(
+MARKET_FIELDS: Final = frozenset(
     (
         "op",
         "symbol",
@@ -95,7 +95,7 @@ def max_open_orders_of(cmd: dict, market: Market) -> int:
     limit = cmd.get("max_open_orders")
     if limit is None:
         return market.max_open_orders
-    if limit.__class__ is not int or limit < 0:
+    if type(limit) is not int or limit < 0:
         raise MarketSpecError("invalid_max_open_orders")
     return limit
 
@@ -108,13 +108,13 @@ def status_and_version(cmd: dict, market: Market) -> tuple[str, int]:
     if status is None:
         status = market.status
     else:
-        status = MARKET_STATUSES.get(status) if status.__class__ is str else None
+        status = MARKET_STATUSES.get(status) if type(status) is str else None
         if status is None:
             raise MarketSpecError("invalid_status")
     version = cmd.get("version")
     if version is None:
         version = market.version
-    elif version.__class__ is not int or version < 0:
+    elif type(version) is not int or version < 0:
         raise MarketSpecError("invalid_version")
     return status, version
 
@@ -124,16 +124,16 @@ def status_and_version(cmd: dict, market: Market) -> tuple[str, int]:
 # `trading_disabled` (the first check, before SPEC.md §2's) until `"enabled": true` comes.
 # Answers `(CONFIGURED, "trading", U)`, or `(REFUSED, "trading", U, U, reason)` changing
 # nothing: `invalid_user`, `invalid_enabled` (not a boolean).
-ADMIN = "admin"  # the reason of the orders it cancels
-TRADING_DISABLED = "trading_disabled"
+ADMIN: Final = "admin"  # the reason of the orders it cancels
+TRADING_DISABLED: Final = "trading_disabled"
 
-SPEC_FIELDS = ("tick_size", "lot_size", "min_qty", "min_notional")
+SPEC_FIELDS: Final = ("tick_size", "lot_size", "min_qty", "min_notional")
 
 
 def configure_market(engine: Engine, cmd: dict) -> None:
     """Applies a `market` command; raises MarketSpecError(reason) before changing anything."""
     symbol = cmd.get("symbol")
-    market = engine.markets.get(symbol) if symbol.__class__ is str else None
+    market = engine.markets.get(symbol) if type(symbol) is str else None
     if market is None:
         raise MarketSpecError("unknown_symbol")
     for key, value in cmd.items():
@@ -153,7 +153,7 @@ def configure_market(engine: Engine, cmd: dict) -> None:
         if engine.funds is not None and not exact_enough(rebuilt):
             raise MarketSpecError("invalid_precision")  # funds need exact notionals (risk.py)
         market = _rebuilt(market, rebuilt)
-        engine.markets[symbol] = market  # same key: definition order is kept
+        engine.markets[market.symbol] = market  # same key: definition order is kept
     market.status, market.version = status, version
     market.max_open_orders = max_open_orders
     market.price_band_pct, market.price_band = band

@@ -34,7 +34,7 @@ Waiting stops whose trigger the amend's trades reach then trigger, as after a `n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .breaker import SYMBOL_PAUSED
 from .domain import PENDING_TRIGGER
@@ -46,18 +46,18 @@ if TYPE_CHECKING:
     from .domain import Order
     from .engine import Engine
 
-AMEND = "amend"
-AMENDED = "amended"  # the reason of the ORDER event an amend answers with
-FIELDS = ("price", "quantity", "display_quantity")
+AMEND: Final = "amend"
+AMENDED: Final = "amended"  # the reason of the ORDER event an amend answers with
+FIELDS: Final = ("price", "quantity", "display_quantity")
 
 
 class Refused(Exception):
     """An amend refused, with its reason."""
 
 
-def amend(engine: Engine, cmd: dict, order_id: int | str, user: int | str) -> None:
+def amend(engine: Engine, cmd: dict, order_id: int | str | None, user: int | str | None) -> None:
     """Runs an `amend` command (the module's rules), appending its events to engine.events."""
-    order = engine.live.get(order_id)
+    order = None if order_id is None else engine.live.get(order_id)
     try:
         if order is None or order.user != user:
             raise Refused("unknown_order")
@@ -82,6 +82,7 @@ def amend(engine: Engine, cmd: dict, order_id: int | str, user: int | str) -> No
     remaining = quantity - order.filled
     if keeps_place:
         level = order.level
+        assert level is not None, "a live limit order that is not waiting rests"
         visible = min(order.visible, remaining, display or remaining)
         level.volume += visible - order.visible
         order.visible, order.quantity, order.remaining = visible, quantity, remaining
@@ -112,6 +113,7 @@ def _new_values(cmd: dict, order: Order) -> tuple[int, int, int | None]:
         raise Refused("invalid_amend")
     market = order.market
     price = order.price
+    assert price is not None, "market orders are never live"
     if "price" in given:
         price = market.ticks_of_text(given["price"])
         if price <= 0:
@@ -147,6 +149,7 @@ def _hold_for(engine: Engine, order: Order, price: int, remaining: int) -> None:
     """Brings the order's hold to what `price` and `remaining` need; raises Refused
     (`insufficient_funds`), changing nothing, when its user cannot cover more."""
     funds = engine.funds
+    assert funds is not None
     before = order.price, order.remaining
     order.price, order.remaining = price, remaining
     needed = funds.hold_amount(order)

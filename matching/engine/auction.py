@@ -61,11 +61,14 @@ def _volumes(side: BookSide, within) -> list[tuple[int, int]]:
 def auction_price(market: Market) -> int:
     """The uncrossing price of a crossed book (the module's rules)."""
     book = market.book
-    best_bid, best_ask = book.bids.best.price, book.asks.best.price
+    bid, ask = book.bids.best, book.asks.best
+    assert bid is not None and ask is not None, "the book is crossed"
+    best_bid, best_ask = bid.price, ask.price
     bids = _volumes(book.bids, lambda price: price >= best_ask)  # highest first
     asks = _volumes(book.asks, lambda price: price <= best_bid)  # lowest first
     reference = market.last_price
-    best_key, best_price = None, None
+    best_key: tuple[int, int, int, int] | None = None
+    best_price = 0
     for price in sorted({price for price, _ in bids} | {price for price, _ in asks}):
         buy = sum(volume for level, volume in bids if level >= price)
         sell = sum(volume for level, volume in asks if level <= price)
@@ -91,6 +94,7 @@ def _trade_at(engine: Engine, market: Market, price: int) -> None:
         if bid_level.price < price or ask_level.price > price:
             return
         bid, ask = bid_level.head, ask_level.head
+        assert bid is not None and ask is not None, "a level has orders"
         taker, maker = (bid, ask) if bid.priority > ask.priority else (ask, bid)
         if bid.user == ask.user and taker.stp is not STP_NONE:
             engine.end(taker, CANCELLED)
@@ -130,7 +134,9 @@ def _after_fill(engine: Engine, order: Order, side: BookSide, quantity: int) -> 
     """A resting order that has just traded `quantity` (its remaining already cut)."""
     shown = quantity if quantity < order.visible else order.visible
     order.visible -= shown
-    order.level.volume -= shown
+    level = order.level
+    assert level is not None
+    level.volume -= shown
     if order.remaining == 0:
         order.status = FILLED
         side.remove(order)

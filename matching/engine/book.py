@@ -1,7 +1,8 @@
 """The order book of one symbol: two sides of price levels, each level a FIFO queue.
 
 A side keeps its levels in a `SortedDict` keyed so that the best price sorts first (asks by
-price, bids by minus price) and caches the best level: best price is O(1), a new level is
+price, bids by minus price; the compiled build uses levels.py's `PriceLevels`, which answers
+the same) and caches the best level: best price is O(1), a new level is
 O(log levels), and adding, cancelling or re-queueing an order is O(1) because each level is
 an intrusive doubly linked list of `Order` nodes. The book knows nothing of users, fees or
 clocks.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict  # type: ignore[import-untyped]
 
+from . import BUILD
 from .domain import BUY, Order
+from .levels import PriceLevels
 
 
 class Level:
@@ -44,7 +47,8 @@ class BookSide:
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
         self._sign = -1 if is_bid else 1
-        self._levels: SortedDict = SortedDict()
+        # compiled, PriceLevels (which mypyc types); pure, SortedDict (faster in Python)
+        self._levels: PriceLevels = PriceLevels() if BUILD == "compiled" else SortedDict()
         self.best: Level | None = None
 
     def __len__(self) -> int:
@@ -60,10 +64,12 @@ class BookSide:
 
     def add(self, order: Order) -> None:
         """Puts `order` at the back of its price level (creating the level). O(1) or O(log n)."""
-        key = order.price * self._sign
+        price = order.price
+        assert price is not None, "a market order never rests"
+        key = price * self._sign
         level = self._levels.get(key)
         if level is None:
-            level = Level(order.price)
+            level = Level(price)
             self._levels[key] = level
             best = self.best
             if best is None or key < best.price * self._sign:
@@ -83,6 +89,7 @@ class BookSide:
     def remove(self, order: Order) -> None:
         """Takes `order` out of the book (its visible quantity leaves the level). O(1)."""
         level = order.level
+        assert level is not None, "the order rests"
         prev, nxt = order.prev, order.next
         if prev is None:
             level.head = nxt
@@ -103,15 +110,17 @@ class BookSide:
     def requeue(self, order: Order) -> None:
         """Moves `order` to the back of its level: it loses its time priority. O(1)."""
         level = order.level
-        if level.tail is order:
+        assert level is not None, "the order rests"
+        tail = level.tail
+        if tail is order:
             return
         prev, nxt = order.prev, order.next
+        assert tail is not None and nxt is not None  # not the tail: another order follows
         if prev is None:
             level.head = nxt
         else:
             prev.next = nxt
         nxt.prev = prev
-        tail = level.tail
         tail.next = order
         order.prev = tail
         order.next = None

@@ -41,7 +41,7 @@ and waiting stops trigger on it.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from .domain import DAY, GTC, GTD, LIMIT
 from .market import MarketSpecError
@@ -52,12 +52,12 @@ if TYPE_CHECKING:
     from .domain import Order
     from .market import Market
 
-CIRCUIT_BREAKER = "circuit_breaker"  # the reason of a pause and of the order it cancels
-SYMBOL_PAUSED = "symbol_paused"
-PAUSED = "paused"
-MAX_SECONDS = 86_400
-DEFAULTS = {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 60}
-FIELDS = ("breaker_move_pct", *DEFAULTS)
+CIRCUIT_BREAKER: Final = "circuit_breaker"  # the reason of a pause and of the order it cancels
+SYMBOL_PAUSED: Final = "symbol_paused"
+PAUSED: Final = "paused"
+MAX_SECONDS: Final = 86_400
+DEFAULTS: Final = {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 60}
+FIELDS: Final = ("breaker_move_pct", *DEFAULTS)
 
 
 class Breaker:
@@ -67,8 +67,11 @@ class Breaker:
     __slots__ = ("move_pct", "move", "window_ms", "pause_ms", "auction_ms", "history")
 
     def __init__(self, move_pct: str, window_s: int, pause_s: int, auction_s: int) -> None:
+        move = parse_band(move_pct)
+        if move is None:
+            raise ValueError(f"no breaker moves {move_pct!r}")
         self.move_pct = move_pct
-        self.move = parse_band(move_pct)
+        self.move = move
         self.window_ms = window_s * 1000
         self.pause_ms = pause_s * 1000
         self.auction_ms = auction_s * 1000
@@ -125,7 +128,7 @@ def breaker_of(cmd: dict, market: Market) -> Breaker | None:
     given = {field: cmd.get(field) for field in FIELDS if cmd.get(field) is not None}
     if not given:
         return old
-    values = {**current, **given}
+    values: dict[str, Any] = {**current, **given}
     move = values["breaker_move_pct"]
     try:
         on = parse_band(move) is not None
@@ -133,12 +136,12 @@ def breaker_of(cmd: dict, market: Market) -> Breaker | None:
         raise MarketSpecError("invalid_breaker_move_pct") from None
     for field in ("breaker_window_s", "breaker_pause_s"):
         value = values[field]
-        if value.__class__ is not int or not 1 <= value <= MAX_SECONDS:
+        if type(value) is not int or not 1 <= value <= MAX_SECONDS:
             raise MarketSpecError(f"invalid_{field}")
     auction = values["breaker_auction_s"]
-    if "breaker_auction_s" not in given and auction.__class__ is int:
+    if "breaker_auction_s" not in given and type(auction) is int:
         auction = min(auction, values["breaker_pause_s"])
-    if auction.__class__ is not int or not 0 <= auction <= values["breaker_pause_s"]:
+    if type(auction) is not int or not 0 <= auction <= values["breaker_pause_s"]:
         raise MarketSpecError("invalid_breaker_auction_s")
     if not on:
         return None

@@ -2,7 +2,7 @@
 
 `{"op": "cancel_after", "user": U, "timeout_ms": N}` arms user U's switch to fire at the
 engine's time (its clock, after this command's `ts`) + N ms, replacing an earlier deadline;
-N = 0 disarms it. It answers `(CONFIGURED, "cancel_after", U)`, or `(REFUSED,
+N: Final = 0 disarms it. It answers `(CONFIGURED, "cancel_after", U)`, or `(REFUSED,
 "cancel_after", U, U, reason)` changing nothing: `invalid_user` (no user),
 `invalid_timeout_ms` (N not an integer from 1000 to 600000, nor 0).
 
@@ -16,10 +16,11 @@ disarmed. Switches due at the same time fire in order of deadline, then user.
 from __future__ import annotations
 
 import heapq
+from typing import Final
 
-MIN_TIMEOUT_MS = 1000
-MAX_TIMEOUT_MS = 600_000
-CANCEL_AFTER = "cancel_after"  # the op, and the reason of the orders it cancels
+MIN_TIMEOUT_MS: Final = 1000
+MAX_TIMEOUT_MS: Final = 600_000
+CANCEL_AFTER: Final = "cancel_after"  # the op, and the reason of the orders it cancels
 
 
 class CancelAfter:
@@ -47,7 +48,7 @@ class CancelAfter:
 
     def pop_due(self, clock: int) -> list[int | str]:
         """The users whose switch fires at or before `clock`, disarmed, in firing order."""
-        due = []
+        due: list[int | str] = []
         while True:
             deadline = self.next_deadline()
             if deadline is None or deadline > clock:
@@ -60,7 +61,7 @@ class CancelAfter:
 def timeout_of(cmd: dict) -> int | None:
     """The command's valid `timeout_ms`, or None."""
     timeout = cmd.get("timeout_ms")
-    if timeout.__class__ is not int:
+    if type(timeout) is not int:
         return None
     if timeout == 0 or MIN_TIMEOUT_MS <= timeout <= MAX_TIMEOUT_MS:
         return timeout

@@ -6,38 +6,46 @@ order's market; `units.py` converts to and from decimals.
 
 from __future__ import annotations
 
-BUY = "buy"
-SELL = "sell"
-SIDES = frozenset((BUY, SELL))
+from typing import TYPE_CHECKING, Final
 
-LIMIT = "limit"
-MARKET = "market"
-STOP_LOSS = "stop_loss"
-STOP_LIMIT = "stop_limit"
-TAKE_PROFIT = "take_profit"
-TAKE_PROFIT_LIMIT = "take_profit_limit"
-ORDER_TYPES = frozenset((LIMIT, MARKET, STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT))
-PRICED_TYPES = frozenset((LIMIT, STOP_LIMIT, TAKE_PROFIT_LIMIT))
-MARKET_STYLE_TYPES = frozenset((MARKET, STOP_LOSS, TAKE_PROFIT))
-TRIGGERED_TYPES = frozenset((STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT))
-STOP_TYPES = frozenset((STOP_LOSS, STOP_LIMIT))
+if TYPE_CHECKING:
+    from .book import Level
+    from .market import Market
 
-GTC = "GTC"
-IOC = "IOC"
-FOK = "FOK"
-GTD = "GTD"
-DAY = "DAY"
-TIFS = frozenset((GTC, IOC, FOK, GTD, DAY))
-IMMEDIATE_TIFS = frozenset((IOC, FOK))
-RESTING_TIFS = frozenset((GTC, GTD, DAY))
+BUY: Final = "buy"
+SELL: Final = "sell"
+SIDES: Final = frozenset((BUY, SELL))
 
-STP_NONE = "none"
-STP_CANCEL_RESTING = "cancel_resting"
-STP_CANCEL_INCOMING = "cancel_incoming"
-STP_CANCEL_BOTH = "cancel_both"
-STP_DECREMENT_BOTH = "decrement_both"
-STP_CANCEL_SMALLEST = "cancel_smallest"
-STP_MODES = frozenset(
+LIMIT: Final = "limit"
+MARKET: Final = "market"
+STOP_LOSS: Final = "stop_loss"
+STOP_LIMIT: Final = "stop_limit"
+TAKE_PROFIT: Final = "take_profit"
+TAKE_PROFIT_LIMIT: Final = "take_profit_limit"
+ORDER_TYPES: Final = frozenset(
+    (LIMIT, MARKET, STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT)
+)
+PRICED_TYPES: Final = frozenset((LIMIT, STOP_LIMIT, TAKE_PROFIT_LIMIT))
+MARKET_STYLE_TYPES: Final = frozenset((MARKET, STOP_LOSS, TAKE_PROFIT))
+TRIGGERED_TYPES: Final = frozenset((STOP_LOSS, STOP_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT))
+STOP_TYPES: Final = frozenset((STOP_LOSS, STOP_LIMIT))
+
+GTC: Final = "GTC"
+IOC: Final = "IOC"
+FOK: Final = "FOK"
+GTD: Final = "GTD"
+DAY: Final = "DAY"
+TIFS: Final = frozenset((GTC, IOC, FOK, GTD, DAY))
+IMMEDIATE_TIFS: Final = frozenset((IOC, FOK))
+RESTING_TIFS: Final = frozenset((GTC, GTD, DAY))
+
+STP_NONE: Final = "none"
+STP_CANCEL_RESTING: Final = "cancel_resting"
+STP_CANCEL_INCOMING: Final = "cancel_incoming"
+STP_CANCEL_BOTH: Final = "cancel_both"
+STP_DECREMENT_BOTH: Final = "decrement_both"
+STP_CANCEL_SMALLEST: Final = "cancel_smallest"
+STP_MODES: Final = frozenset(
     (
         STP_NONE,
         STP_CANCEL_RESTING,
@@ -48,17 +56,19 @@ STP_MODES = frozenset(
     )
 )
 
-NEW = "new"
-PARTIALLY_FILLED = "partially_filled"
-FILLED = "filled"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-REJECTED = "rejected"
-PENDING_TRIGGER = "pending_trigger"
-LIVE_STATUSES = frozenset((NEW, PARTIALLY_FILLED, PENDING_TRIGGER))
-STATUSES = frozenset((NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED, PENDING_TRIGGER))
+NEW: Final = "new"
+PARTIALLY_FILLED: Final = "partially_filled"
+FILLED: Final = "filled"
+CANCELLED: Final = "cancelled"
+EXPIRED: Final = "expired"
+REJECTED: Final = "rejected"
+PENDING_TRIGGER: Final = "pending_trigger"
+LIVE_STATUSES: Final = frozenset((NEW, PARTIALLY_FILLED, PENDING_TRIGGER))
+STATUSES: Final = frozenset(
+    (NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED, PENDING_TRIGGER)
+)
 
-DAY_MS = 86_400_000
+DAY_MS: Final = 86_400_000
 
 
 class Order:
@@ -104,7 +114,7 @@ class Order:
         self,
         order_id: int | str,
         user: int | str,
-        market: object,
+        market: Market,
         side: str | None,
         order_type: str | None,
         tif: str | None = None,
@@ -137,9 +147,9 @@ class Order:
         self.priority = 0
         self.reason = ""
         self.hold_left = 0
-        self.level = None
-        self.prev = None
-        self.next = None
+        self.level: Level | None = None
+        self.prev: Order | None = None
+        self.next: Order | None = None
 
     @property
     def is_buy(self) -> bool:
@@ -163,6 +173,14 @@ class QuoteOrder(Order):
 
     __slots__ = ("quote_left",)
 
-    def __init__(self, *args: object, quote_left: int) -> None:
-        super().__init__(*args)
+    def __init__(
+        self,
+        order_id: int | str,
+        user: int | str,
+        market: Market,
+        tif: str | None,
+        stp: str | None,
+        quote_left: int,
+    ) -> None:
+        super().__init__(order_id, user, market, BUY, MARKET, tif, stp=stp)
         self.quote_left = quote_left

@@ -9,6 +9,7 @@ source, so replaying the same commands gives the same state and events.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from .admin import (
     ADMIN,
@@ -62,13 +63,13 @@ from .validation import (
     check_client_order_id,
     checked_order,
     may_stay,
-    rejected_order,
+    rejected_update,
 )
 
 # market, trading: admin.py; funds, credit, debit: risk.py; cancel_after: cancel_after.py;
 # amend: amend.py;
 # forget_client_ids: below
-OPS = frozenset(
+OPS: Final = frozenset(
     (
         "symbol",
         "fees",
@@ -85,26 +86,25 @@ OPS = frozenset(
         "trading",
     )
 )
-_NUMERIC_START = frozenset("-0123456789")  # a string id or user that may be a number
+_NUMERIC_START: Final = frozenset("-0123456789")  # a string id or user that may be a number
 
 
 # why a cancel may say it was sent: a socket that asked for it closed (API.md, "Order control")
-CANCEL_REASONS = frozenset(("cancel_on_disconnect",))
+CANCEL_REASONS: Final = frozenset(("cancel_on_disconnect",))
 
 
 def _order_id_key(order: Order) -> tuple[bool, int | str]:
     """Orders by id, integer ids before string ones."""
-    return (order.id.__class__ is str, order.id)
+    return (type(order.id) is str, order.id)
 
 
 def _ref(value: object) -> int | str | None:
     """An id or user in one canonical form: `1` and `"1"` are the same id (SPEC.md §9.3), so a
     string that is the decimal form of an integer becomes that integer. None if the value is
     neither a string nor an integer (a bool is neither)."""
-    cls = value.__class__
-    if cls is int:
+    if type(value) is int:
         return value
-    if cls is not str:
+    if type(value) is not str:
         return None
     digits = value[1:] if value[:1] == "-" else value
     if len(digits) < 4000 and digits.isascii() and digits.isdigit() and str(int(value)) == value:
@@ -127,10 +127,10 @@ def malformed_reason(cmd: object) -> str | None:
     """Why `cmd` is not a command at all (SPEC.md §9.4), or None if it is one: not an object,
     an unknown `op`, or a `new` without a usable id or user. (A `cancel` without them is a
     command, refused as `unknown_order`.)"""
-    if cmd.__class__ is not dict:
+    if type(cmd) is not dict:
         return "not_an_object"
     op = cmd.get("op")
-    if op.__class__ is not str or op not in OPS:
+    if type(op) is not str or op not in OPS:
         return "unknown_op"
     if op == "new":
         if _ref(cmd.get("id")) is None:
@@ -171,25 +171,28 @@ class Engine:
 
     # ---- commands -------------------------------------------------------------------------
 
-    def process(self, cmd: dict) -> list[tuple]:
+    def process(self, cmd: object) -> list[tuple]:
         """Runs one command and returns its events. Never raises on bad input; a malformed
         command is refused without touching the state."""
-        op = cmd.get("op") if cmd.__class__ is dict else None
+        op = cmd.get("op") if type(cmd) is dict else None
+        if type(cmd) is not dict or type(op) is not str:
+            return [(REFUSED, None, None, None, malformed_reason(cmd))]
         is_order = op == "new" or op == "cancel"
         if is_order:
             order_id, user = cmd.get("id"), cmd.get("user")
-            if order_id.__class__ is not int:
+            if type(order_id) is not int:
                 order_id = _ref(order_id)
-            if user.__class__ is not str or user[:1] in _NUMERIC_START:
+            if type(user) is not str or user[:1] in _NUMERIC_START:
                 user = _ref(user)
             if (order_id is None or user is None) and op == "new":
                 return [(REFUSED, op, None, None, malformed_reason(cmd))]
-        elif op.__class__ is not str or op not in OPS:
+        elif op not in OPS:
             return [(REFUSED, None, None, None, malformed_reason(cmd))]
         self.seq += 1
-        self.events = events = []
+        events: list[tuple] = []
+        self.events = events
         ts = cmd.get("ts")
-        if ts.__class__ is int and ts > self.clock:
+        if type(ts) is int and ts > self.clock:
             self.clock = ts
             heap = self.expiries.heap
             if heap and heap[0][0] <= ts:
@@ -202,6 +205,7 @@ class Engine:
                 self._end_pauses_due(ts)
         if is_order:
             if op == "new":
+                assert order_id is not None and user is not None  # a `new` without is refused
                 self._new(cmd, order_id, user)
             else:
                 self._cancel(order_id, user, cmd.get("reason"))
@@ -256,8 +260,9 @@ class Engine:
                 if not self.funds.hold(order):
                     raise Rejected(INSUFFICIENT_FUNDS)
         except Rejected as rejection:
-            order = rejected_order(cmd, order_id, user, self.markets, rejection.args[0])
-            self.events.append(order_update(order))
+            self.events.append(
+                rejected_update(cmd, order_id, user, self.markets, rejection.args[0])
+            )
             return
         if client_id is not None:  # accepted: registered whatever becomes of it
             self.client_ids[(user, client_id)] = order_id
@@ -280,7 +285,7 @@ class Engine:
     def market_status(self, symbol: object) -> tuple[str, str | None, int | None] | None:
         """(status, status_reason, resumes_at) of a market as the MARKET_STATUS event gives
         them; None if there is no such market."""
-        market = self.markets.get(symbol) if symbol.__class__ is str else None
+        market = self.markets.get(symbol) if type(symbol) is str else None
         if market is None:
             return None
         if market.status is HALTED:
@@ -290,11 +295,14 @@ class Engine:
         return TRADING, None, None
 
     def _say_status(self, market: Market) -> None:
-        self.events.append((MARKET_STATUS, market.symbol, *self.market_status(market.symbol)))
+        status = self.market_status(market.symbol)
+        assert status is not None, "a market of the engine"
+        self.events.append((MARKET_STATUS, market.symbol, *status))
 
     def _trip(self, market: Market) -> None:
         """The breaker stopped a trade: the market pauses."""
         breaker = market.breaker
+        assert breaker is not None, "only a breaker trips"
         market.paused_until = self.clock + breaker.pause_ms
         market.auction_from = market.paused_until - breaker.auction_ms
         self.pauses[market.symbol] = market.paused_until
@@ -351,7 +359,7 @@ class Engine:
     def _set_trading(self, cmd: dict) -> None:
         """The `trading` command of admin.py: stop a user trading, or let them again."""
         user, enabled = _ref(cmd.get("user")), cmd.get("enabled")
-        if user is None or enabled.__class__ is not bool:
+        if user is None or type(enabled) is not bool:
             reason = "invalid_user" if user is None else "invalid_enabled"
             self.events.append((REFUSED, "trading", user, user, reason))
             return
@@ -376,14 +384,16 @@ class Engine:
                 times.append(until)
         return min(times) if times else None
 
-    def _cancel(self, order_id: int | str, user: int | str, reason: object = None) -> None:
+    def _cancel(
+        self, order_id: int | str | None, user: int | str | None, reason: object = None
+    ) -> None:
         """SPEC.md's cancel. The service's extension: a `reason` the cancel is for, one of
         CANCEL_REASONS (another is ignored), given to the order's event."""
-        order = self.live.get(order_id)
+        order = None if order_id is None else self.live.get(order_id)
         if order is None or order.user != user:
             self.events.append((REFUSED, "cancel", order_id, user, "unknown_order"))
         else:
-            if reason.__class__ is str and reason in CANCEL_REASONS:
+            if type(reason) is str and reason in CANCEL_REASONS:
                 order.reason = reason
             self.end(order, CANCELLED)
 
@@ -416,7 +426,7 @@ class Engine:
             self.events.append((REFUSED, "market", symbol, None, str(error)))
             return
         self.events.append((CONFIGURED, "market", symbol))
-        market = self.markets[symbol]
+        market = self.markets[cmd["symbol"]]  # configure_market found it
         if (
             market.status is TRADING
             and market.paused_until is not None
@@ -454,6 +464,7 @@ class Engine:
     def _transfer(self, op: str, cmd: dict) -> None:
         """A `credit` or `debit` (risk.py): its POSTING says it was done, a REFUSED that not."""
         transfer_id, user = _ref(cmd.get("transfer_id")), _ref(cmd.get("user"))
+        reason: str | None
         if self.funds is None:
             reason = "funds_disabled"
         else:
@@ -469,12 +480,12 @@ class Engine:
         for them (exchange/services/orders.py asks it first). The map is in the order the
         orders were accepted, so this stops at the first id above `upto` (or not an integer):
         with the matcher's ids, which rise, that is all of them."""
-        if upto.__class__ is not int:
+        if type(upto) is not int:
             return
         client_ids = self.client_ids
         old = []
         for key, order_id in client_ids.items():
-            if order_id.__class__ is not int or order_id > upto:
+            if type(order_id) is not int or order_id > upto:
                 break
             old.append(key)
         for key in old:
@@ -485,7 +496,7 @@ class Engine:
     def _take(self, order: Order) -> None:
         """Runs an accepted (or just activated) order as the taker, then rests or ends it."""
         limit, tif = order.price, order.tif
-        if limit is None and order.__class__ is QuoteOrder:  # a limit order pays one `is`
+        if limit is None and type(order) is QuoteOrder:  # a limit order pays one `is`
             take_quote(self, order)  # quote_orders.py: it never rests
             return
         market = order.market
@@ -540,7 +551,11 @@ class Engine:
                 ending, order.reason = CANCELLED, CIRCUIT_BREAKER
             elif limit is None or tif is IOC or tif is FOK:
                 ending = EXPIRED
-            if market.breaker is not None and market.last_price != before:
+            if (
+                market.breaker is not None
+                and market.last_price is not None
+                and market.last_price != before
+            ):
                 market.breaker.record(self.clock, market.last_price)
         elif limit is None or tif is IOC or tif is FOK:
             ending = EXPIRED  # nothing crosses
@@ -649,7 +664,7 @@ class Engine:
         """The id of `user`'s order accepted with `client_order_id`, whatever its status now;
         None if there is none. The user is taken as the engine takes it (`1` is `"1"`)."""
         user = _ref(user)
-        if user is None or client_order_id.__class__ is not str:
+        if user is None or type(client_order_id) is not str:
             return None
         return self.client_ids.get((user, client_order_id))
 
@@ -659,11 +674,11 @@ class Engine:
         user = _ref(user)
         return None if user is None else self.switches.deadlines.get(user)
 
-    def market_config(self, symbol: str) -> dict | None:
+    def market_config(self, symbol: object) -> dict | None:
         """The market's configuration, to compare with one kept elsewhere (a database): the
         `symbol` definition with its defaults filled in and the `market` changes applied
         (decimals as written, `quote_precision` an int) plus `status`. None if unknown."""
-        market = self.markets.get(symbol) if symbol.__class__ is str else None
+        market = self.markets.get(symbol) if type(symbol) is str else None
         if market is None:
             return None
         return {**market.spec, "status": market.status, "version": market.version}
@@ -673,7 +688,9 @@ class Engine:
         default for users without their own. Rates are in the one text of `units.decimal_text`
         (`"0.0010"` is `"0.001"`, `"-0.00"` is `"0"`), so equal rates compare equal as text;
         users are as the engine keys them (`"1"` is `1`)."""
-        config = {ANY_USER: tuple(decimal_text(rate) for rate in self.fees.default)}
+        config: dict[int | str, tuple[str, ...]] = {
+            ANY_USER: tuple(decimal_text(rate) for rate in self.fees.default)
+        }
         for user, rates in self.fees.by_user.items():
             config[user] = tuple(decimal_text(rate) for rate in rates)
         return config

@@ -8,15 +8,18 @@ BALANCE: only while funds are on, risk.py) are units of `10**-18` of their asset
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-ORDER = "order"
-TRADE = "trade"
-REFUSED = "refused"
-CONFIGURED = "configured"
-POSTING = "posting"
-BALANCE = "balance"
-MARKET_STATUS = "market_status"
+if TYPE_CHECKING:
+    from .domain import Order
+
+ORDER: Final = "order"
+TRADE: Final = "trade"
+REFUSED: Final = "refused"
+CONFIGURED: Final = "configured"
+POSTING: Final = "posting"
+BALANCE: Final = "balance"
+MARKET_STATUS: Final = "market_status"
 
 
 class OrderUpdate(NamedTuple):
@@ -56,9 +59,9 @@ class Refusal(NamedTuple):
     """A command that changed nothing: a duplicate id, a cancel of no live order, a bad line."""
 
     kind: str
-    op: object
-    ref: object
-    user: object
+    op: Any
+    ref: Any
+    user: Any
     reason: str
 
 
@@ -80,22 +83,22 @@ class Posting(NamedTuple):
 
     kind: str
     asset: str
-    from_account: object
+    from_account: Any
     from_bucket: str
-    to_account: object
+    to_account: Any
     to_bucket: str
     amount: int
     reason: str
-    order_id: object
+    order_id: Any
     trade_id: int | None
-    transfer_id: object
+    transfer_id: Any
 
 
 class Balance(NamedTuple):
     """An account's balance of one asset after a command that changed it (once per command)."""
 
     kind: str
-    user: object
+    user: Any
     asset: str
     available: int
     locked: int
@@ -113,7 +116,7 @@ class MarketStatus(NamedTuple):
     resumes_at: int | None
 
 
-_RECORDS = {
+_RECORDS: Final[dict[str, Any]] = {
     ORDER: OrderUpdate,
     TRADE: Trade,
     REFUSED: Refusal,
@@ -129,14 +132,13 @@ def as_record(event: tuple) -> NamedTuple:
     return _RECORDS[event[0]]._make(event)
 
 
-def order_update(order) -> tuple:
+def order_update(order: Order) -> tuple:
     """The ORDER event for `order` as it stands now."""
-    market = order.market
     return (
         ORDER,
         order.id,
         order.user,
-        market.symbol if market is not None else None,
+        order.market.symbol,
         order.side,
         order.status,
         order.price,

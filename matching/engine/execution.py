@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .book import BookSide
 from .domain import (
@@ -72,12 +72,14 @@ def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = N
         if limit is not None and (price > limit if is_buy else price < limit):
             break
         maker = level.head
+        assert maker is not None, "a level in the book has orders"
         if maker.user == user and stp is not STP_NONE:
             if prevent_self_trade(engine, taker, maker, opposite):
                 return True
             continue
         quantity = taker.remaining if taker.remaining < maker.visible else maker.visible
-        if pays_per_fill:  # a market buy by quantity holds nothing: it fills what it can pay
+        # a market buy by quantity holds nothing: it fills what it can pay
+        if pays_per_fill and funds is not None:
             quantity = affordable_lots(
                 funds.available(user, market.quote), market, price, quantity, taker_rate
             )
@@ -128,9 +130,10 @@ def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = N
 
 def reveal_next_slice(engine: Engine, order: Order, side: BookSide) -> None:
     """An iceberg whose slice is used up shows a new one at the back of its level (SPEC.md §4)."""
-    display = order.display
+    display, level = order.display, order.level
+    assert display is not None and level is not None, "a resting iceberg"
     order.visible = display if display < order.remaining else order.remaining
-    order.level.volume += order.visible
+    level.volume += order.visible
     engine.priority_seq += 1
     order.priority = engine.priority_seq
     side.requeue(order)
@@ -159,7 +162,9 @@ def prevent_self_trade(engine: Engine, taker: Order, maker: Order, side: BookSid
         else:
             shown = cut if cut < maker.visible else maker.visible
             maker.visible -= shown
-            maker.level.volume -= shown
+            level = maker.level
+            assert level is not None
+            level.volume -= shown
             if maker.visible == 0:
                 reveal_next_slice(engine, maker, side)
             engine.events.append(order_update(maker))
@@ -193,7 +198,9 @@ def fok_can_fill(
     for level in opposite.levels():
         if limit is not None and (level.price > limit if is_buy else level.price < limit):
             break
-        queue = deque([order, order.visible, order.remaining] for order in level.orders())
+        queue: deque[list[Any]] = deque(
+            [order, order.visible, order.remaining] for order in level.orders()
+        )
         while queue:
             entry = queue.popleft()
             order, visible, left = entry

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from typing import Final
 
 from .domain import LIVE_STATUSES, Order
 
-_COMPACT_ABOVE = 1024
+_COMPACT_ABOVE: Final = 1024
 
 
 class ExpiryQueue:
@@ -27,7 +28,9 @@ class ExpiryQueue:
 
     def push(self, order: Order) -> None:
         """Registers a live order with an `expire_at`. O(log n)."""
-        heapq.heappush(self.heap, (order.expire_at, order.placed, order))
+        expire_at = order.expire_at
+        assert expire_at is not None
+        heapq.heappush(self.heap, (expire_at, order.placed, order))
 
     def discard(self, order: Order) -> None:
         """Notes that `order` ended before expiring; its entry is dropped later. O(1) amortised."""

@@ -6,13 +6,15 @@ count of quote units `10**-quote_precision`, rounded ROUND_HALF_UP (ties away fr
 
 from __future__ import annotations
 
+from typing import Final
+
 from .units import parse_decimal, pow10
 
 Rate = tuple[int, int]
 
-DEFAULT_MAKER: Rate = (1, 3)  # 0.001
-DEFAULT_TAKER: Rate = (2, 3)  # 0.002
-ANY_USER = "*"
+DEFAULT_MAKER: Final[Rate] = (1, 3)  # 0.001
+DEFAULT_TAKER: Final[Rate] = (2, 3)  # 0.002
+ANY_USER: Final = "*"
 
 
 def parse_rate(text: object) -> Rate | None:
@@ -27,22 +29,22 @@ class FeeSchedule:
 
     def __init__(self) -> None:
         self.default: tuple[Rate, Rate] = (DEFAULT_MAKER, DEFAULT_TAKER)
-        self.by_user: dict[str, tuple[Rate, Rate]] = {}
+        self.by_user: dict[int | str, tuple[Rate, Rate]] = {}
 
-    def set(self, user: str, maker: Rate, taker: Rate) -> None:
+    def set(self, user: int | str, maker: Rate, taker: Rate) -> None:
         if user == ANY_USER:
             self.default = (maker, taker)
         else:
             self.by_user[user] = (maker, taker)
 
-    def reset(self, user: str) -> None:
+    def reset(self, user: int | str) -> None:
         """Drops the user's own rates (for `*`: back to the built-in defaults)."""
         if user == ANY_USER:
             self.default = (DEFAULT_MAKER, DEFAULT_TAKER)
         else:
             self.by_user.pop(user, None)
 
-    def rates_of(self, user: str) -> tuple[Rate, Rate]:
+    def rates_of(self, user: int | str) -> tuple[Rate, Rate]:
         """(maker, taker) rates in force for `user` now. O(1)."""
         return self.by_user.get(user, self.default)
 

@@ -10,18 +10,20 @@ Sparse ids, strings and negative integers stay in a plain set. Same answers as a
 A chunk never goes back to the set (ids are never removed), so which ids are in bitmaps
 depends only on which ids are held: equal sets dump to equal data (state.py).
 
-Cost: `in` and `add` are O(1); a chunk turning into a bitmap moves its 256 ids once.
+Cost: `in` and `add` are O(1); a chunk turning into a bitmap moves its 256 ids once,
+finding them in O(min(ids kept in the set, chunk size)).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Iterator
+from typing import Final
 
-CHUNK_BITS = 16
-CHUNK_SIZE = 1 << CHUNK_BITS
-LOW_MASK = CHUNK_SIZE - 1
-DENSE_AT = 256  # ids in one chunk from which its bitmap is no bigger than the set entries
+CHUNK_BITS: Final = 16
+CHUNK_SIZE: Final = 1 << CHUNK_BITS
+LOW_MASK: Final = CHUNK_SIZE - 1
+DENSE_AT: Final = 256  # ids in one chunk from which its bitmap is no bigger than the set entries
 
 
 class IdSet:
@@ -37,13 +39,13 @@ class IdSet:
     def __contains__(self, order_id: object) -> bool:
         if order_id in self._sparse:
             return True
-        if order_id.__class__ is not int or order_id < 0:
+        if type(order_id) is not int or order_id < 0:
             return False
         bits = self._chunks.get(order_id >> CHUNK_BITS)
         return bits is not None and bits[(order_id & LOW_MASK) >> 3] >> (order_id & 7) & 1 == 1
 
     def add(self, order_id: int | str) -> None:
-        if order_id.__class__ is not int or order_id < 0:
+        if type(order_id) is not int or order_id < 0:
             self._sparse.add(order_id)
             return
         chunk = order_id >> CHUNK_BITS
@@ -60,11 +62,14 @@ class IdSet:
             return
         del self._counts[chunk]
         self._chunks[chunk] = bits = bytearray(CHUNK_SIZE >> 3)
-        start = chunk << CHUNK_BITS
-        for value in range(start, start + CHUNK_SIZE):
-            if value in self._sparse:
-                self._sparse.discard(value)
-                bits[(value & LOW_MASK) >> 3] |= 1 << (value & 7)
+        start, end = chunk << CHUNK_BITS, (chunk + 1) << CHUNK_BITS
+        sparse = self._sparse
+        # the chunk's ids leave the set: looked for in the set or in the chunk, the smaller
+        scanned = sparse if len(sparse) < CHUNK_SIZE else range(start, end)
+        moving = [v for v in scanned if type(v) is int and start <= v < end and v in sparse]
+        for value in moving:
+            sparse.discard(value)
+            bits[(value & LOW_MASK) >> 3] |= 1 << (value & 7)
 
     def __len__(self) -> int:
         return len(self._sparse) + sum(
@@ -75,7 +80,7 @@ class IdSet:
         """The ids in bitmaps, chunk by chunk, then the others in no order."""
         for chunk, bits in sorted(self._chunks.items()):
             start = chunk << CHUNK_BITS
-            for index, byte in enumerate(bits):
+            for index, byte in enumerate(bytes(bits)):
                 while byte:
                     low = byte & -byte
                     yield start + (index << 3) + low.bit_length() - 1
@@ -89,7 +94,7 @@ class IdSet:
             return len(self) == len(other) and all(order_id in self for order_id in other)
         return NotImplemented
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
         return f"IdSet({len(self)} ids, {len(self._chunks)} bitmap chunks)"
@@ -114,7 +119,7 @@ class IdSet:
         ids = cls()
         for chunk, text in chunks:
             bits = bytearray(base64.b64decode(text, validate=True))
-            if chunk.__class__ is not int or chunk < 0 or len(bits) != CHUNK_SIZE >> 3:
+            if type(chunk) is not int or chunk < 0 or len(bits) != CHUNK_SIZE >> 3:
                 raise ValueError(f"bad id chunk {chunk!r}")
             ids._chunks[chunk] = bits
         for order_id in sparse:

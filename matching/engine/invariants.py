@@ -27,6 +27,7 @@ def check_engine(engine: Engine) -> None:
             assert engine.live.get(order.id) is order, "waiting order not live"
             if last is not None and market.paused_until is None:  # a pause holds them
                 trigger = order.trigger_price
+                assert trigger is not None, "a waiting order has a trigger"
                 met = last <= trigger if triggers_on_fall(order) else last >= trigger
                 assert not met, f"order {order.id} should have triggered"
     for _, _, order in engine.resting_orders():

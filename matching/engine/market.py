@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Final
+
 from .book import OrderBook
 from .triggers import StopBook
 from .units import decimal_places, parse_decimal, pow10, units_of
 
-DEFAULT_QUOTE_PRECISION = 8
+if TYPE_CHECKING:
+    from .breaker import Breaker
+
+DEFAULT_QUOTE_PRECISION: Final = 8
 
 # A market's status (admin.py): a halted market takes no new orders.
-TRADING = "trading"
-HALTED = "halted"
-MARKET_STATUSES = {TRADING: TRADING, HALTED: HALTED}  # input -> the interned constant
+TRADING: Final = "trading"
+HALTED: Final = "halted"
+MARKET_STATUSES: Final = {TRADING: TRADING, HALTED: HALTED}  # input -> the interned constant
 
 
 class MarketSpecError(ValueError):
@@ -19,10 +24,18 @@ class MarketSpecError(ValueError):
     code."""
 
 
-def _given(cmd: dict, field: str, default: object) -> object:
+def _given(cmd: dict, field: str, default: object) -> Any:
     """The field's value; JSON null counts as absent (SPEC.md §9.2)."""
     value = cmd.get(field)
     return default if value is None else value
+
+
+def _name(cmd: dict, field: str) -> str:
+    """A name field (symbol, base, quote): a non-empty string."""
+    text = cmd.get(field)
+    if type(text) is not str or not text:
+        raise MarketSpecError(f"invalid_{field}")
+    return text
 
 
 def _positive(cmd: dict, field: str, default: object = None) -> tuple[tuple[int, int], int]:
@@ -34,9 +47,9 @@ def _positive(cmd: dict, field: str, default: object = None) -> tuple[tuple[int,
     return value, decimal_places(text)
 
 
-NOT_POSITIVE = 0
-OFF_GRID = -1
-_MEMO_LIMIT = 1 << 16
+NOT_POSITIVE: Final = 0
+OFF_GRID: Final = -1
+_MEMO_LIMIT: Final = 1 << 16
 
 
 def _memo_units(memo: dict[str, int], text: str, unit_num: int, unit_places: int) -> int:
@@ -45,9 +58,8 @@ def _memo_units(memo: dict[str, int], text: str, unit_num: int, unit_places: int
     if value is None or value[0] <= 0:
         units = NOT_POSITIVE
     else:
-        units = units_of(value, unit_num, unit_places)
-        if units is None:
-            units = OFF_GRID
+        on_grid = units_of(value, unit_num, unit_places)
+        units = OFF_GRID if on_grid is None else on_grid
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
     memo[text] = units
@@ -97,11 +109,27 @@ class Market:
         "ticks_memo",
     )
 
+    symbol: str
+    base: str
+    quote: str
+    tick_num: int
+    tick_places: int
+    lot_num: int
+    lot_places: int
+    spec: dict[str, Any]
+    status: str
+    version: int
+    max_open_orders: int
+    price_band_pct: str
+    breaker: Breaker | None
+    quote_precision: int
+    notional_unit: int
+    notional_exp: int
+    min_lots: int
+    min_notional_units: int
+
     def __init__(self, cmd: dict) -> None:
-        symbol, base, quote = cmd.get("symbol"), cmd.get("base"), cmd.get("quote")
-        for field, text in (("symbol", symbol), ("base", base), ("quote", quote)):
-            if text.__class__ is not str or not text:
-                raise MarketSpecError(f"invalid_{field}")
+        symbol, base, quote = _name(cmd, "symbol"), _name(cmd, "base"), _name(cmd, "quote")
         self.symbol, self.base, self.quote = symbol, base, quote
         tick, self.tick_places = _positive(cmd, "tick_size")
         lot, self.lot_places = _positive(cmd, "lot_size")
@@ -115,7 +143,7 @@ class Market:
         precision = cmd.get("quote_precision")
         if precision is None:
             precision = DEFAULT_QUOTE_PRECISION
-        if precision.__class__ is not int or not 0 <= precision <= 18:
+        if type(precision) is not int or not 0 <= precision <= 18:
             raise MarketSpecError("invalid_quote_precision")
         self.quote_precision = precision
         # the definition with its defaults filled in: what a snapshot keeps of the market
@@ -160,14 +188,18 @@ class Market:
     def lots_of_text(self, text: object) -> int:
         """Whole lots in a positive decimal quantity string; `NOT_POSITIVE` if it is not one,
         `OFF_GRID` if it is not a whole number of lots. O(1) for a text seen before."""
-        units = self.lots_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        if type(text) is not str:
+            return NOT_POSITIVE
+        units = self.lots_memo.get(text)
         if units is None:
             units = _memo_units(self.lots_memo, text, self.lot_num, self.lot_places)
         return units
 
     def ticks_of_text(self, text: object) -> int:
         """Whole ticks in a positive decimal price string, like `lots_of_text`."""
-        units = self.ticks_memo.get(text) if text.__class__ is str else NOT_POSITIVE
+        if type(text) is not str:
+            return NOT_POSITIVE
+        units = self.ticks_memo.get(text)
         if units is None:
             units = _memo_units(self.ticks_memo, text, self.tick_num, self.tick_places)
         return units

@@ -21,20 +21,20 @@ the highest tick p with p - r ≤ r × b / 100; a sell's the lowest with r - p �
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .units import parse_decimal, pow10
 
 if TYPE_CHECKING:
     from .market import Market
 
-PRICE_OUT_OF_BAND = "price_out_of_band"
-TRIGGER_OUT_OF_BAND = "trigger_price_out_of_band"
+PRICE_OUT_OF_BAND: Final = "price_out_of_band"
+TRIGGER_OUT_OF_BAND: Final = "trigger_price_out_of_band"
 
 
 def parse_band(text: object) -> tuple[int, int] | None:
     """`price_band_pct` as (num, scale), None for no band; raises ValueError if invalid."""
-    if text.__class__ is not str:
+    if type(text) is not str:
         raise ValueError(text)
     parsed = parse_decimal(text)
     if parsed is None or parsed[0] < 0 or parsed[1] > 8 or parsed[0] >= 1000 * pow10(parsed[1]):
@@ -56,7 +56,7 @@ def _band_now(market: Market) -> tuple[int, int, int] | None:
     """(twice the reference, band num, band scale), or None when no band applies now."""
     band = market.price_band
     twice = None if band is None else _twice_reference(market)
-    return None if twice is None else (twice, *band)
+    return None if band is None or twice is None else (twice, *band)
 
 
 def out_of_band(market: Market, price: int) -> bool:

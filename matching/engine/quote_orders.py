@@ -59,7 +59,9 @@ def quote_budget(market: Market, text: object) -> int | str:
         return "invalid_quote_quantity"
     num, scale = value
     # min_notional as the market's spec writes it: exact, unlike its rounded-up tick×lot units
-    floor_num, floor_scale = parse_decimal(market.spec["min_notional"])
+    floor = parse_decimal(market.spec["min_notional"])
+    assert floor is not None, "a market's min_notional is a decimal"
+    floor_num, floor_scale = floor
     if floor_num > 0 and num * pow10(floor_scale) < floor_num * pow10(scale):
         return "min_notional"
     return num * pow10(budget_exp(market) - scale)
@@ -105,7 +107,7 @@ def take_quote(engine: Engine, order: QuoteOrder) -> None:
     order.remaining = 0
     order.quote_left = budget
     order.quantity = order.filled
-    if breaker is not None and market.last_price != before:
+    if breaker is not None and market.last_price is not None and market.last_price != before:
         breaker.record(engine.clock, market.last_price)
     if tripped:
         order.status, order.reason = CANCELLED, CIRCUIT_BREAKER

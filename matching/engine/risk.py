@@ -19,7 +19,7 @@ sell, the quote for a buy. What is left of it is released when the order ends.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .domain import BUY, PENDING_TRIGGER, Order, QuoteOrder
 from .events import BALANCE, POSTING
@@ -30,28 +30,28 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .fees import FeeSchedule, Rate
 
-FEE_ACCOUNT = "@fees"  # the exchange's fee account: receives fees, pays rebates
-EXTERNAL = "@external"  # the outside world: deposits come from it, withdrawals go to it
-AMOUNT_SCALE = 18  # an amount is a count of 10**-18 of its asset
+FEE_ACCOUNT: Final = "@fees"  # the exchange's fee account: receives fees, pays rebates
+EXTERNAL: Final = "@external"  # the outside world: deposits come from it, withdrawals go to it
+AMOUNT_SCALE: Final = 18  # an amount is a count of 10**-18 of its asset
 
 # Buckets, as indexes into an account's `[available, locked]` (EXTERNAL has neither).
-AVAILABLE = 0
-LOCKED = 1
-EXTERNAL_BUCKET = 2
-BUCKET_NAMES = ("available", "locked", "external")
+AVAILABLE: Final = 0
+LOCKED: Final = 1
+EXTERNAL_BUCKET: Final = 2
+BUCKET_NAMES: Final = ("available", "locked", "external")
 
 # Posting reasons.
-DEPOSIT = "deposit"
-WITHDRAWAL = "withdrawal"
-HOLD = "hold"
-RELEASE = "release"
-TRADE_LEG = "trade"
-FEE = "fee"
-REBATE = "rebate"
+DEPOSIT: Final = "deposit"
+WITHDRAWAL: Final = "withdrawal"
+HOLD: Final = "hold"
+RELEASE: Final = "release"
+TRADE_LEG: Final = "trade"
+FEE: Final = "fee"
+REBATE: Final = "rebate"
 
-INSUFFICIENT_FUNDS = "insufficient_funds"
-_ASSET = re.compile(r"[A-Z0-9]{1,12}", re.ASCII)
-_ZERO_RATE: Rate = (0, 0)
+INSUFFICIENT_FUNDS: Final = "insufficient_funds"
+_ASSET: Final = re.compile(r"[A-Z0-9]{1,12}", re.ASCII)
+_ZERO_RATE: Final[Rate] = (0, 0)
 
 
 def amount_text(amount: int) -> str:
@@ -75,7 +75,7 @@ def _larger(a: Rate, b: Rate) -> Rate:
     return a if a[0] * pow10(b[1]) >= b[0] * pow10(a[1]) else b
 
 
-def hold_rate(fees: FeeSchedule, user: object) -> Rate:
+def hold_rate(fees: FeeSchedule, user: int | str) -> Rate:
     """The fee rate a buy's hold covers: the larger of the user's rates now, and at least 0
     (a rebate is paid by the fee account, never out of the hold)."""
     maker, taker = fees.rates_of(user)
@@ -105,13 +105,12 @@ def bound_left(order: Order) -> int:
     """The most a live buy can still pay in notional, as an amount: its hold must never fall
     below it, so fee-rounding drift can only come out of what is above (settlement.py)."""
     market = order.market
-    if order.__class__ is QuoteOrder:
+    if type(order) is QuoteOrder:
         return order.quote_left * pow10(AMOUNT_SCALE - budget_exp(market))
+    price = order.price
+    assert price is not None, "a market buy by quantity holds nothing"
     return (
-        order.price
-        * order.remaining
-        * market.notional_unit
-        * pow10(AMOUNT_SCALE - market.notional_exp)
+        price * order.remaining * market.notional_unit * pow10(AMOUNT_SCALE - market.notional_exp)
     )
 
 
@@ -208,7 +207,7 @@ class RiskEngine:
         market = order.market
         if order.side is not BUY:
             return base_amount(market, order.remaining)
-        if order.__class__ is QuoteOrder:
+        if type(order) is QuoteOrder:
             value, exp = order.quote_left, budget_exp(market)
         elif order.price is None:
             return 0
@@ -257,7 +256,9 @@ class RiskEngine:
 
     # ---- transfers ------------------------------------------------------------------------
 
-    def transfer(self, op: str, cmd: dict, transfer_id: object, user: object) -> str | None:
+    def transfer(
+        self, op: str, cmd: dict, transfer_id: int | str | None, user: int | str | None
+    ) -> str | None:
         """Applies a `credit` or `debit` command; returns the refusal reason, or None when done.
 
         Checked in this order: invalid_field, duplicate_transfer, invalid_asset,
@@ -268,7 +269,7 @@ class RiskEngine:
         if transfer_id in self.transfers:
             return "duplicate_transfer"
         asset = cmd.get("asset")
-        if asset.__class__ is not str or not (
+        if type(asset) is not str or not (
             _ASSET.fullmatch(asset) or asset in self._market_assets()
         ):
             return "invalid_asset"
@@ -276,6 +277,7 @@ class RiskEngine:
         if value is None or value[0] <= 0 or value[1] > AMOUNT_SCALE:
             return "invalid_amount"
         amount = value[0] * pow10(AMOUNT_SCALE - value[1])
+        legs: tuple[object, int, object, int, str]
         if op == "debit":
             if self.available(user, asset) < amount:
                 return INSUFFICIENT_FUNDS
@@ -337,7 +339,7 @@ def configure_funds(engine: Engine, cmd: dict) -> str | None:
     (`invalid_rate`) and no live order, since none holds anything (`live_orders`).
     """
     enabled = cmd.get("enabled")
-    if enabled.__class__ is not bool:
+    if type(enabled) is not bool:
         return "invalid_field"
     if engine.funds is not None:
         return None if enabled else "invalid_field"

@@ -62,7 +62,7 @@ def settle_trade(
         source = AVAILABLE
     else:
         buyer.hold_left -= paid
-        if buyer.__class__ is QuoteOrder:
+        if type(buyer) is QuoteOrder:
             buyer.quote_left -= notional * pow10(budget_exp(market) - market.notional_exp)
         spare = buyer.hold_left - bound_left(buyer)  # what fees may take from the hold
         source = LOCKED

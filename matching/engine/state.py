@@ -20,34 +20,53 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from typing import Any, Final
 
 from .breaker import Breaker
 from .domain import ORDER_TYPES, PENDING_TRIGGER, SIDES, STATUSES, STP_MODES, TIFS, Order
 from .engine import Engine
+from .fees import Rate
 from .id_set import IdSet
 from .market import MARKET_STATUSES, TRADING, Market
 from .price_band import parse_band
 from .risk import RiskEngine
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Final = 1
 
-# The order fields a snapshot keeps, in slot order: all but the links and derived ones. Holds
-# are kept with the funds (risk.py), so an engine without funds dumps as before them.
-_ORDER_FIELDS = tuple(
-    name
-    for name in Order.__slots__
-    if name not in ("market", "reason", "hold_left", "level", "prev", "next")
+# The order fields a snapshot keeps, in slot order: all but the market, the links and the
+# derived ones. Holds are kept with the funds (risk.py), so an engine without funds dumps as
+# before them. (tests/matching/test_snapshots.py checks this against `Order.__slots__`.)
+_ORDER_FIELDS: Final = (
+    "id",
+    "user",
+    "side",
+    "type",
+    "tif",
+    "price",
+    "trigger_price",
+    "quantity",
+    "remaining",
+    "visible",
+    "display",
+    "filled",
+    "status",
+    "stp",
+    "post_only",
+    "expire_at",
+    "placed",
+    "priority",
 )
 # Names come back as the core's interned constants, so identity checks keep working.
-_INTERNED = ("side", "type", "tif", "status", "stp")
-_CONSTANTS = {
+_INTERNED: Final = ("side", "type", "tif", "status", "stp")
+_CONSTANTS: Final = {
     name: name for group in (SIDES, ORDER_TYPES, TIFS, STP_MODES, STATUSES) for name in group
 }
 
 
-def _id_key(value: int | str) -> tuple[bool, int | str]:
+def _id_key(value: Any) -> tuple[bool, Any]:
     """Sorts a mix of integer and string ids: integers first."""
-    return (value.__class__ is str, value)
+    return (type(value) is str, value)
 
 
 def _dump_order(order: Order) -> list:
@@ -114,7 +133,7 @@ def dump_state(engine: Engine) -> dict:
 
 def _dump_breaker(market: Market) -> dict:
     """A market's circuit breaker and pause (breaker.py), present only when there is one."""
-    dumped = {}
+    dumped: dict[str, Any] = {}
     breaker = market.breaker
     if breaker is not None:
         dumped["breaker"] = {
@@ -192,6 +211,12 @@ def _load_order(fields: list, market: Market) -> Order:
     return order
 
 
+def _rates(rates: Sequence[Sequence[int]]) -> tuple[Rate, Rate]:
+    """(maker, taker) as `fees.py` keeps them, from their dumped lists."""
+    (maker_num, maker_scale), (taker_num, taker_scale) = rates
+    return (maker_num, maker_scale), (taker_num, taker_scale)
+
+
 def load_state(state: dict) -> Engine:
     """An engine in exactly the dumped state. Raises ValueError on an unknown format."""
     if state.get("version") != FORMAT_VERSION:
@@ -201,15 +226,16 @@ def load_state(state: dict) -> Engine:
     engine.clock = state["clock"]
     engine.trade_seq = state["trade_seq"]
     engine.priority_seq = state["priority_seq"]
-    engine.fees.default = tuple(tuple(rate) for rate in state["fees"]["default"])
+    engine.fees.default = _rates(state["fees"]["default"])
     for user, rates in state["fees"]["by_user"]:
-        engine.fees.by_user[user] = tuple(tuple(rate) for rate in rates)
+        engine.fees.by_user[user] = _rates(rates)
     for entry in state["markets"]:
         market = Market(entry["spec"])
         status = entry.get("status", TRADING)  # snapshots from before admin.py have none
-        market.status = MARKET_STATUSES.get(status) if status.__class__ is str else None
-        if market.status is None:
+        known = MARKET_STATUSES.get(status) if type(status) is str else None
+        if known is None:
             raise ValueError(f"market {market.symbol!r} has status {status!r}")
+        market.status = known
         market.version = entry.get("version", 0)
         market.max_open_orders = entry.get("max_open_orders", 0)
         if "price_band_pct" in entry:
@@ -244,7 +270,7 @@ def load_state(state: dict) -> Engine:
     for user, client_id, order_id in sorted(
         state.get("client_ids", ()), key=lambda entry: _id_key(entry[2])
     ):
-        if client_id.__class__ is not str:
+        if type(client_id) is not str:
             raise ValueError(f"client_order_id {client_id!r} of user {user!r} is not a string")
         engine.client_ids[(user, client_id)] = order_id
     funds = state.get("funds")  # absent: funds off (and every snapshot from before them)

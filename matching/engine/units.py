@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Final
 
-_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]+))?", re.ASCII)
+_DECIMAL: Final = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]+))?", re.ASCII)
 # int(str) refuses more than 4300 digits by default; convert longer strings in chunks.
-_CHUNK = 4000
-_POW10 = [10**i for i in range(64)]
+_CHUNK: Final = 4000
+_POW10: Final = [10**i for i in range(64)]
 
 
 def pow10(n: int) -> int:
@@ -39,7 +40,7 @@ def parse_decimal(text: object) -> tuple[int, int] | None:
 
     Returns None when `text` is not a decimal string. O(len(text)).
     """
-    if text.__class__ is not str:
+    if type(text) is not str:
         return None
     match = _DECIMAL.fullmatch(text)
     if match is None:

@@ -18,6 +18,8 @@ extension (here and in the engine) and nothing more.
 
 from __future__ import annotations
 
+from typing import Final
+
 from .breaker import SYMBOL_PAUSED
 from .domain import (
     BUY,
@@ -40,19 +42,20 @@ from .domain import (
     Order,
     QuoteOrder,
 )
-from .market import HALTED, NOT_POSITIVE
+from .events import ORDER
+from .market import HALTED, NOT_POSITIVE, Market
 from .price_band import PRICE_OUT_OF_BAND, TRIGGER_OUT_OF_BAND, out_of_band
 from .quote_orders import quote_budget
 
-_SIDE = {name: name for name in SIDES}
-_TYPE = {name: name for name in ORDER_TYPES}
-_TIF = {name: name for name in TIFS}
-_STP = {name: name for name in STP_MODES}
+_SIDE: Final = {name: name for name in SIDES}
+_TYPE: Final = {name: name for name in ORDER_TYPES}
+_TIF: Final = {name: name for name in TIFS}
+_STP: Final = {name: name for name in STP_MODES}
 
 
-CLIENT_ORDER_ID_MAX = 64  # characters; the database column's length (exchange/models)
+CLIENT_ORDER_ID_MAX: Final = 64  # characters; the database column's length (exchange/models)
 # The user has the market's `max_open_orders` live orders already (admin.py)
-TOO_MANY_ORDERS = "too_many_orders"
+TOO_MANY_ORDERS: Final = "too_many_orders"
 
 
 class Rejected(Exception):
@@ -84,63 +87,69 @@ def check_client_order_id(
     """Raises `Rejected` unless `client_id` (given, not null) is a well-formed client order id
     that `user` has not used on an accepted order. A string is taken as it is: `"1"` and `1`
     are not the same client order id (the second is not one at all)."""
-    if client_id.__class__ is not str or not client_id or len(client_id) > CLIENT_ORDER_ID_MAX:
+    if type(client_id) is not str or not client_id or len(client_id) > CLIENT_ORDER_ID_MAX:
         raise Rejected("invalid_client_order_id")
     if (user, client_id) in client_ids:
         raise Rejected("duplicate_client_order_id")
 
 
-def rejected_order(
-    cmd: dict, order_id: int | str, user: int | str, markets: dict, reason: str
-) -> Order:
-    """The record of a rejected `new` command (market and side kept where they were valid)."""
-    symbol, side, order_type = cmd.get("symbol"), cmd.get("side"), cmd.get("type")
-    order = Order(
+def rejected_update(
+    cmd: dict, order_id: int | str, user: int | str, markets: dict[str, Market], reason: str
+) -> tuple:
+    """The ORDER event of a rejected `new` command (symbol and side kept where they were
+    valid); a rejected order has no quantity."""
+    symbol, side = cmd.get("symbol"), cmd.get("side")
+    market = markets.get(symbol) if type(symbol) is str else None
+    return (
+        ORDER,
         order_id,
         user,
-        markets.get(symbol) if symbol.__class__ is str else None,
-        _SIDE.get(side) if side.__class__ is str else None,
-        _TYPE.get(order_type) if order_type.__class__ is str else None,
+        None if market is None else market.symbol,
+        _SIDE.get(side) if type(side) is str else None,
+        REJECTED,
+        None,
+        0,
+        0,
+        0,
+        0,
+        reason,
     )
-    order.status, order.reason = REJECTED, reason
-    return order
 
 
 def checked_order(
-    cmd: dict, order_id: int | str, user: int | str, markets: dict, clock: int
+    cmd: dict, order_id: int | str, user: int | str, markets: dict[str, Market], clock: int
 ) -> Order:
     """The order of a `new` command, SPEC.md §2's checks passed in order; the first failure
     raises `Rejected(reason)`.
 
     Names are checked for being strings before the table look-up (a list is unhashable).
     """
-    get = cmd.get
-    symbol = get("symbol")
-    market = markets.get(symbol) if symbol.__class__ is str else None
+    symbol = cmd.get("symbol")
+    market = markets.get(symbol) if type(symbol) is str else None
     if market is None:
         raise Rejected("unknown_symbol")
     if market.status is HALTED:
         raise Rejected("symbol_halted")
-    if market.paused_until is not None and clock < market.auction_from:
+    if market.auction_from is not None and clock < market.auction_from:
         raise Rejected(SYMBOL_PAUSED)  # breaker.py: in its auction window, engine.py decides
-    side = get("side")
-    side = _SIDE.get(side) if side.__class__ is str else None
+    side = cmd.get("side")
+    side = _SIDE.get(side) if type(side) is str else None
     if side is None:
         raise Rejected("invalid_side")
-    order_type = get("type")
-    order_type = _TYPE.get(order_type) if order_type.__class__ is str else None
+    order_type = cmd.get("type")
+    order_type = _TYPE.get(order_type) if type(order_type) is str else None
     if order_type is None:
         raise Rejected("invalid_type")
-    tif = get("tif")
+    tif = cmd.get("tif")
     if tif is not None:
-        tif = _TIF.get(tif) if tif.__class__ is str else None
+        tif = _TIF.get(tif) if type(tif) is str else None
         if tif is None:
             raise Rejected("invalid_tif")
 
-    quantity = get("quantity")
-    quote = get("quote_quantity")
+    quantity = cmd.get("quantity")
+    quote = cmd.get("quote_quantity")
     if quote is None:
-        lots = market.lots_memo.get(quantity) if quantity.__class__ is str else None
+        lots = market.lots_memo.get(quantity) if type(quantity) is str else None
         if lots is None:
             lots = market.lots_of_text(quantity)
         if lots <= 0:
@@ -157,21 +166,23 @@ def checked_order(
         ):
             raise Rejected("invalid_combination")
         budget = quote_budget(market, quote)
-        if budget.__class__ is str:
+        if isinstance(budget, str):
             raise Rejected(budget)
+        quote_left = budget
         lots = 0  # the quantity is what it buys (quote_orders.py)
 
     priced = order_type in PRICED_TYPES
-    price = get("price")
+    given_price = cmd.get("price")
+    price: int | None = None
     if priced:
-        ticks = market.ticks_memo.get(price) if price.__class__ is str else None
-        price = ticks if ticks is not None else market.ticks_of_text(price)
+        ticks = market.ticks_memo.get(given_price) if type(given_price) is str else None
+        price = ticks if ticks is not None else market.ticks_of_text(given_price)
         if price <= 0:
             raise Rejected("invalid_price" if price == NOT_POSITIVE else "tick_size")
-    elif price is not None:
+    elif given_price is not None:
         raise Rejected("invalid_combination")
 
-    trigger = get("trigger_price")
+    trigger = cmd.get("trigger_price")
     if order_type in TRIGGERED_TYPES:
         trigger = market.ticks_of_text(trigger)
         if trigger <= 0:
@@ -186,7 +197,7 @@ def checked_order(
         raise Rejected("invalid_combination")
     immediate = tif is IOC or tif is FOK
 
-    display = get("display_quantity")
+    display = cmd.get("display_quantity")
     if display is not None:
         if immediate or market_style:
             raise Rejected("invalid_combination")
@@ -194,12 +205,12 @@ def checked_order(
         if display <= 0 or display > lots:
             raise Rejected("invalid_display_quantity")
 
-    post_only = get("post_only") is True
+    post_only = cmd.get("post_only") is True
     if post_only and (immediate or market_style):
         raise Rejected("invalid_combination")
 
-    expire_at = get("expire_at")
-    if expire_at.__class__ is not int:
+    expire_at = cmd.get("expire_at")
+    if type(expire_at) is not int:
         expire_at = None  # a malformed expire_at counts as not given (SPEC.md §9.7)
     if tif is GTD:
         if expire_at is None:
@@ -211,18 +222,17 @@ def checked_order(
     elif tif is DAY:
         expire_at = (clock // DAY_MS + 1) * DAY_MS
 
-    stp = get("stp")
+    stp = cmd.get("stp")
     if stp is None:
         stp = STP_CANCEL_RESTING
     else:
-        stp = _STP.get(stp) if stp.__class__ is str else None
+        stp = _STP.get(stp) if type(stp) is str else None
         if stp is None:
             raise Rejected("invalid_stp")
 
-    if priced and price * lots < market.min_notional_units:
+    if price is not None and price * lots < market.min_notional_units:
         raise Rejected("min_notional")
-    fields = (order_id, user, market, side, order_type, tif, price, trigger, lots, display, stp,
-              post_only, expire_at)  # fmt: skip
-    if quote is not None:
-        return QuoteOrder(*fields, quote_left=budget)
-    return Order(*fields)
+    if quote is not None:  # a market buy: no price, trigger, quantity, display or post-only
+        return QuoteOrder(order_id, user, market, tif, stp, quote_left)
+    return Order(order_id, user, market, side, order_type, tif, price, trigger, lots, display, stp,
+                 post_only, expire_at)  # fmt: skip
