@@ -169,9 +169,13 @@ async def _cancelled(
     recent-order cache (else `recent_seq` is None). Raises OrderNotFound or OrderNotOpen."""
     from_cache = recent_seq is not None
     events = reply.get("events") or []
-    event = next(
-        (e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id), None
-    )
+    mine = [e for e in events if e.get("kind") == "order" and e.get("order_id") == order_id]
+    # The cancel's own event is the order's last: the engine runs what is due (a reopening
+    # auction, a stop, an expiry) before the command, in the same reply, and that may have
+    # ended the order first. A cancel refused leaves no event of its own.
+    if mine and mine[-1]["status"] != CANCELLED:
+        raise OrderNotOpen(mine[-1]["status"])
+    event = mine[-1] if mine else None
     if from_cache and event is None:  # no longer open: only its status is needed now
         stored = await db_read(order_status, user_id, order_id)
         if stored is not None and stored[1] > recent_seq:  # the newer of the two
@@ -218,5 +222,8 @@ async def orders_cancel_all(*, user_id: int, symbol: str | None) -> list[int]:
         event["order_id"]
         for reply in replies
         for event in reply.get("events") or []
-        if event.get("kind") == "order" and event.get("status") == CANCELLED
+        # the engine's due work, run before the command, may have cancelled others' orders
+        if event.get("kind") == "order"
+        and event.get("status") == CANCELLED
+        and event.get("user") == user_id
     ]

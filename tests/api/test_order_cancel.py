@@ -7,6 +7,7 @@ import pytest
 from django.db.models import F
 
 from exchange.models import MatcherState, Order
+from matching.service import client
 from tests.exchange.matcher_helpers import status, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -105,3 +106,57 @@ def test_cancel_all_cancels_open_and_waiting_orders_of_the_user_only(
     assert sorted(response.json()["cancelled"]) == sorted([limit, stop])
     assert taker_client.get(f"/api/v1/orders/{other}").json()["status"] == "new"
     assert maker_client.delete("/api/v1/orders").json() == {"cancelled": []}
+
+
+def test_a_cancel_after_the_engine_s_due_work_filled_the_order_is_order_not_open(
+    matcher, maker_client, taker_client, monkeypatch
+) -> None:
+    """The engine runs what is due (a reopening auction, a stop, an expiry) before each
+    command, in the same reply: an order that work filled is not open, whatever event of it
+    came first in the cancel's reply."""
+    placed = maker_client.place(side="sell", price="100", quantity="1").json()
+    buy = {"op": "new", "user": taker_client.user.pk, "symbol": "BTC-USDT", "side": "buy",
+           "type": "limit", "price": "100", "quantity": "1"}  # fmt: skip
+    events = client.call_sync(buy)["events"]
+    filled = [e for e in events if e["kind"] == "order" and e["order_id"] == placed["order_id"]]
+    assert filled[-1]["status"] == "filled"
+    real = client.call
+
+    async def due_work_first(command: dict, **kwargs) -> dict:
+        reply = await real(command, **kwargs)
+        if command.get("op") == "cancel":  # as if the fill had been due at this command
+            reply = {**reply, "events": [*filled, *reply["events"]]}
+        return reply
+
+    monkeypatch.setattr(client, "call", due_work_first)
+
+    response = maker_client.delete(f"/api/v1/orders/{placed['order_id']}")
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["code"] == "order_not_open"
+    assert "filled" in response.json()["error"]["message"]
+
+
+def test_cancel_all_lists_none_of_the_orders_the_engine_s_due_work_cancelled_for_others(
+    matcher, maker_client, taker_client, monkeypatch
+) -> None:
+    """Another user's order that the engine's due work cancelled in the same reply (an
+    expiry, an auction's self-trade prevention) is not among the caller's cancelled ones."""
+    mine = maker_client.place(side="buy", price="99", quantity="1").json()["order_id"]
+    theirs = taker_client.place(side="buy", price="98", quantity="1").json()["order_id"]
+    cancel = {"op": "cancel", "id": theirs, "user": taker_client.user.pk}
+    due = [e for e in client.call_sync(cancel)["events"] if e["kind"] == "order"]
+    assert [(e["order_id"], e["status"]) for e in due] == [(theirs, "cancelled")]
+    real = client.call
+
+    async def due_work_first(command: dict, **kwargs) -> dict:
+        reply = await real(command, **kwargs)
+        if command.get("op") == "cancel_all":
+            reply = {**reply, "events": [*due, *reply["events"]]}
+        return reply
+
+    monkeypatch.setattr(client, "call", due_work_first)
+
+    response = maker_client.delete("/api/v1/orders?symbol=BTC-USDT")
+
+    assert response.json() == {"cancelled": [mine]}
