@@ -249,8 +249,20 @@ export class OrdersPanel {
       ),
     );
     const empty = el("tr", { class: "empty" }, el("td", { colspan: columns.length }, "Nothing here yet"));
-    container.replaceChildren(
-      el("table", { class: "grid orders-grid" }, el("thead", {}, head), el("tbody", {}, body.length ? body : empty)),
-    );
+    const rowsNow = body.length ? body : [empty];
+    const table = $("table", container);
+    if (table && $("thead", table).innerHTML === el("thead", {}, head).innerHTML) {
+      // a row drawn as it was stays the same element: a tap on its button in the middle of a
+      // redraw (an update of another order, a reload) still lands
+      const kept = new Map($$("tbody > tr", table).map((tr) => [tr.outerHTML, tr]));
+      const reuse = (tr) => {
+        const same = kept.get(tr.outerHTML);
+        kept.delete(tr.outerHTML);
+        return same ?? tr;
+      };
+      $("tbody", table).replaceChildren(...rowsNow.map(reuse));
+      return;
+    }
+    container.replaceChildren(el("table", { class: "grid orders-grid" }, el("thead", {}, head), el("tbody", {}, rowsNow)));
   }
 }
