@@ -31,10 +31,12 @@ ASGI front and of adrf's thread hops:
   (`KeyAhead.defer_claim`) and awaited on the loop's asyncio client right after
   authentication, before the permissions: where Django's path claims it (inside
   authentication, on its thread), so both paths refuse alike and in the same order;
-- the throttles are called directly, without adrf's `async_to_sync` detour; DRF's content
-  negotiation gives its answer for a program's usual Accept at once
-  (`UsualJsonNegotiation`); `dispatch` goes straight to `async_dispatch` (Django's path
-  gains these three too).
+- the throttles are awaited on the loop (`check_throttles_on_loop`: a rate count in Redis
+  joins the loop turn's pipeline instead of blocking the loop); Django's path calls them
+  directly, without adrf's `async_to_sync` detour;
+- DRF's content negotiation gives its answer for a program's usual Accept at once
+  (`UsualJsonNegotiation`), and `dispatch` goes straight to `async_dispatch`, on both
+  paths.
 
 `fast_view` says which requests the fast path takes: those Django's URL resolver gives to a
 view of this kind, for a method the view lists in `signed_fast_methods`.
@@ -55,6 +57,7 @@ from rest_framework.views import APIView as DRFAPIView
 
 from accounts.authentication import ApiKeyAuthentication, aclaim_signature
 from accounts.key_cache import active_key, afresh_cached_key, order_entry_key
+from exchange.api.throttling import LoopThrottle
 from exchange.selectors.db_thread import db_read
 
 KEY_HEADER = "HTTP_X_API_KEY"
@@ -191,7 +194,7 @@ class OrderPipelineView(APIView):
         self.perform_authentication(request)
         await ahead.claim_deferred()
         self.check_permissions(request)
-        self.check_throttles(request)
+        await self.check_throttles_on_loop(request)
 
     def check_permissions(self, request) -> None:
         """DRF's when the permissions are plain functions (adrf's would sort them into sync
@@ -206,6 +209,21 @@ class OrderPipelineView(APIView):
         if self.checks_run_inline():
             return DRFAPIView.check_throttles(self, request)
         return super().check_throttles(request)
+
+    async def check_throttles_on_loop(self, request) -> None:
+        """DRF's `check_throttles` (every throttle counts the request, the longest wait is
+        answered), each throttle of ours awaited (`LoopThrottle.aallow_request`: a shared
+        store's round trip does not block the loop), any other called as DRF calls it."""
+        waits = []
+        for throttle in self.get_throttles():
+            if isinstance(throttle, LoopThrottle):
+                allowed = await throttle.aallow_request(request, self)
+            else:
+                allowed = throttle.allow_request(request, self)
+            if not allowed:
+                waits.append(throttle.wait())
+        if waits:
+            self.throttled(request, max((w for w in waits if w is not None), default=None))
 
     def dispatch(self, request, *args, **kwargs):
         """adrf's asks `view_is_async`, which Django works out afresh on each call: an

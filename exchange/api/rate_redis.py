@@ -6,16 +6,19 @@ times. A window is a sorted set of request times (Redis's clock, `TIME`, so repl
 clocks do not matter); one script call per check trims it, counts it and adds to it: one
 round trip, atomic. A lock is a key with an expiry.
 
-A check is a blocking call of a few hundred microseconds at most on a local network: the
-order fast path makes it on the event loop (exchange/api/order_pipeline.py runs the
-throttles inline). The client's timeouts are short (`timeout`, 0.25 s by default); while
-Redis does not answer, the checks fall back to this process's memory, logged at most once a
-minute, and Redis is not asked again for RETRY_AFTER seconds, so an outage of Redis degrades
-the limits to per process instead of refusing everyone or stalling the loop on each check.
+`check` is a blocking call (Django's threads, the login pages); `acheck` is the same count
+from the event loop (the order fast path, the socket's order entry), sent with the other
+Redis commands of the loop's turn in one pipeline (exchange/redis_turn.py), so a check
+neither blocks the loop nor costs a round trip of its own under load. Both wait at most
+`timeout` (0.25 s by default); while Redis does not answer, the checks fall back to this
+process's memory, logged at most once a minute, and Redis is not asked again for
+RETRY_AFTER seconds, so an outage of Redis degrades the limits to per process instead of
+refusing everyone or stalling on each check.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -23,9 +26,11 @@ import time
 
 import redis
 from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from exchange.api.rate_window import SlidingWindow
+from exchange.redis_turn import in_turn
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,8 @@ RETRY_AFTER = 1.0  # seconds in memory after Redis did not answer, before asking
 class RedisWindow:
     def __init__(self, location: str, prefix: str = "exchange:limits:", timeout: float = 0.25):
         self.prefix = prefix
+        self.location = location
+        self.timeout = timeout
         self.client = redis.Redis.from_url(  # one attempt: no retries to stall a check
             location,
             socket_timeout=timeout,
@@ -86,6 +93,27 @@ class RedisWindow:
                 keys=[self.prefix + ident], args=[limit, int(duration * 1e6), member]
             )
         except redis.RedisError as exc:
+            self._down(exc)
+            return self.fallback.check(ident, limit, duration)
+        return None if wait < 0 else wait / 1e6
+
+    async def acheck(self, ident: str, limit: int, duration: float) -> float | None:
+        """`check` from the event loop, in the loop turn's pipeline."""
+        if not self._up():
+            return self.fallback.check(ident, limit, duration)
+        key = self.prefix + ident
+        args = (limit, int(duration * 1e6), f"{self._origin}-{next(self._members)}")
+        try:
+            async with asyncio.timeout(self.timeout):
+                try:
+                    wait = await in_turn(
+                        self.location, lambda pipe: pipe.evalsha(self._check.sha, 1, key, *args)
+                    )
+                except NoScriptError:  # a Redis restarted or flushed: the script sent whole
+                    wait = await in_turn(
+                        self.location, lambda pipe: pipe.eval(_CHECK, 1, key, *args)
+                    )
+        except (redis.RedisError, OSError, TimeoutError) as exc:
             self._down(exc)
             return self.fallback.check(ident, limit, duration)
         return None if wait < 0 else wait / 1e6

@@ -53,6 +53,10 @@ class ConfiguredStore:
         (counting nothing) the seconds until one is allowed."""
         return self._current().check(ident, limit, duration)
 
+    async def acheck(self, ident: str, limit: int, duration: float) -> float | None:
+        """`check` from the event loop, without blocking it."""
+        return await self._current().acheck(ident, limit, duration)
+
     def reset(self, ident: str) -> None:
         self._current().reset(ident)
 

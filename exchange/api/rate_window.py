@@ -47,6 +47,10 @@ class SlidingWindow:
             history.append(now)
             return None
 
+    async def acheck(self, ident: str, limit: int, duration: float) -> float | None:
+        """`check`, for async callers (in memory: nothing to wait for)."""
+        return self.check(ident, limit, duration)
+
     def reset(self, ident: str) -> None:
         """Forgets the requests counted for `ident`."""
         with self._lock:

@@ -45,6 +45,11 @@ def key_allowed(ident: str, limit: int) -> float | None:
     return LIMITS.check(ident, limit, DURATION)
 
 
+async def akey_allowed(ident: str, limit: int) -> float | None:
+    """`key_allowed` from the event loop, without blocking it."""
+    return await LIMITS.acheck(ident, limit, DURATION)
+
+
 def window_of(api_key: ApiKey | None, user_id: int | None, address: str) -> tuple[str, int]:
     """Whose window a request counts in, and its limit: the key's, else the logged-in
     user's, else the client address's."""
@@ -60,7 +65,15 @@ def _authenticated_user_id(request) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
-class ApiKeyRateThrottle(BaseThrottle):
+class LoopThrottle(BaseThrottle):
+    """A throttle that also counts from the event loop (`aallow_request`), which the order
+    fast path awaits instead of calling `allow_request` (exchange/api/order_pipeline.py)."""
+
+    async def aallow_request(self, request, view) -> bool:
+        raise NotImplementedError
+
+
+class ApiKeyRateThrottle(LoopThrottle):
     """EXCHANGE_RATE_PER_KEY requests a second for each API key, and for each user logged
     in by session."""
 
@@ -79,6 +92,15 @@ class ApiKeyRateThrottle(BaseThrottle):
         if found is None:
             return True
         self._wait = key_allowed(*found)
+        return self._wait is None
+
+    async def aallow_request(self, request, view) -> bool:
+        """`allow_request` from the event loop (the order fast path): the same count, not
+        blocking the loop while the store answers."""
+        found = self.ident_and_limit(request)
+        if found is None:
+            return True
+        self._wait = await akey_allowed(*found)
         return self._wait is None
 
     def wait(self) -> float | None:

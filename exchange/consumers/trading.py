@@ -19,7 +19,7 @@ from accounts.authentication import authenticate_signed
 from accounts.key_cache import aorder_entry_key
 from accounts.models import ApiKey
 from exchange.api.errors import ApiError, as_api_error
-from exchange.api.throttling import key_allowed, window_of
+from exchange.api.throttling import akey_allowed, window_of
 from exchange.client_address import client_address
 from exchange.errors import OrderNotFound
 from exchange.selectors.orders import parse_order_id
@@ -73,11 +73,11 @@ async def authenticate(message: dict) -> ApiKey:
         raise ClientError(error.code, error.message, status=error.status) from None
 
 
-def rate_allowed(identity: Identity, client: dict) -> bool:
+async def rate_allowed(identity: Identity, client: dict) -> bool:
     """REST's rate limit, asked with what it looks at: the key, else the session's user,
     else the client's address (exchange/api/throttling.py)."""
     ident, limit = window_of(identity.api_key, identity.user_id, client.get("address", ""))
-    return key_allowed(ident, limit) is None
+    return await akey_allowed(ident, limit) is None
 
 
 def client_of(scope: dict) -> dict:
@@ -116,7 +116,7 @@ async def order_request(op: str, message: dict, identity: Identity, client: dict
             raise ApiError("permission_denied", "This API key is read-only.", status=403)
         if identity.api_key is not None and await aorder_entry_key(identity.api_key.key) is None:
             raise ApiError("invalid_api_key", "Unknown or revoked API key.", status=401)
-        if not rate_allowed(identity, client):
+        if not await rate_allowed(identity, client):
             raise ApiError("rate_limited", "Too many requests; retry in 1 s.", status=429)
         status, body = await _execute(op, message, identity)
     except Exception as exc:  # every failure is an answer, as in REST (500 logged there)

@@ -254,8 +254,9 @@ def test_with_redis_every_process_sees_the_claim(client, maker_client, settings,
 
 
 def test_the_fast_paths_checks_are_drfs_initial_step_for_step() -> None:
-    """`initial_on_loop` repeats DRF's `initial` with the claim added after authentication:
-    a DRF release that changes `initial` shows here."""
+    """`initial_on_loop` repeats DRF's `initial` with the claim added after authentication
+    and the throttles awaited (`check_throttles_on_loop`, which mirrors DRF's
+    `check_throttles`): a DRF release that changes `initial` shows here."""
     steps = re.findall(r"self\.(\w+)\(", inspect.getsource(DRFAPIView.initial))
     ours = re.findall(r"self\.(\w+)\(", inspect.getsource(OrderPipelineView.initial_on_loop))
     assert steps == [
@@ -266,4 +267,11 @@ def test_the_fast_paths_checks_are_drfs_initial_step_for_step() -> None:
         "check_permissions",
         "check_throttles",
     ]
-    assert ours == steps
+    assert ours == [*steps[:-1], "check_throttles_on_loop"]
+    # ... whose steps are DRF's check_throttles' own
+    drf = re.findall(r"(?:self|throttle)\.(\w+)\(", inspect.getsource(DRFAPIView.check_throttles))
+    loop = inspect.getsource(OrderPipelineView.check_throttles_on_loop)
+    assert drf == ["get_throttles", "allow_request", "wait", "throttled"]
+    assert re.findall(r"(?:self|throttle)\.(\w+)\(", loop) == [
+        "get_throttles", "aallow_request", "allow_request", "wait", "throttled",
+    ]  # fmt: skip

@@ -4,9 +4,11 @@ other; and while Redis does not answer, each process counts in its own memory.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
+import redis
 from django.test import Client
 
 from exchange.api.rate_redis import RedisWindow
@@ -68,3 +70,36 @@ def test_rest_requests_count_in_redis_when_it_is_the_store(redis_url, prefix, se
     assert codes == [200, 200, 429]
     assert RedisWindow(redis_url, prefix=prefix).check("ip:203.0.113.9", 2, 1.0) is not None
     LIMITS.clear()
+
+
+def test_the_loops_count_and_the_blocking_one_share_the_window(redis_url, prefix) -> None:
+    one, other = RedisWindow(redis_url, prefix=prefix), RedisWindow(redis_url, prefix=prefix)
+
+    async def together():  # the loop's two counts leave in one pipeline, counted apart
+        return await asyncio.gather(*(one.acheck("key:7", 3, 1.0) for _ in range(2)))
+
+    assert asyncio.run(together()) == [None, None]
+    assert other.check("key:7", 3, 1.0) is None
+    wait = asyncio.run(one.acheck("key:7", 3, 1.0))
+
+    assert wait is not None and 0 < wait <= 1.0
+    assert other.check("key:7", 3, 1.0) is not None
+    assert asyncio.run(other.acheck("key:8", 3, 1.0)) is None
+
+
+def test_the_loops_count_sends_its_script_again_after_redis_forgot_it(redis_url, prefix) -> None:
+    window = RedisWindow(redis_url, prefix=prefix)
+    redis.Redis.from_url(redis_url).script_flush()
+
+    assert asyncio.run(window.acheck("key:9", 1, 1.0)) is None
+    assert window.check("key:9", 1, 1.0) is not None  # the loop's count is in Redis
+
+
+def test_the_loops_count_falls_back_to_memory_while_redis_does_not_answer() -> None:
+    down = RedisWindow("redis://127.0.0.1:1/0", timeout=0.05)
+
+    async def three():
+        return [await down.acheck("ip:a", 2, 1.0) for _ in range(3)]
+
+    first, second, third = asyncio.run(three())
+    assert (first, second) == (None, None) and third is not None
