@@ -95,10 +95,11 @@ class Market(models.Model):
         "symbol_paused meanwhile, cancels are taken.",
     )
     breaker_auction_s = models.PositiveIntegerField(
-        default=60,
+        default=0,
         validators=[MaxValueValidator(BREAKER_SECONDS_MAX)],
         help_text="The last seconds of a pause, during which limit orders are collected for "
-        "the call auction that reopens the market (at most the pause). 0: no auction orders.",
+        "the call auction that reopens the market (at most the pause). 0: none, the whole "
+        "pause refuses orders.",
     )
     shard = models.CharField(
         max_length=32,
@@ -185,6 +186,7 @@ class Market(models.Model):
             "breaker_move_pct": plain(self.breaker_move_pct),
             "breaker_window_s": self.breaker_window_s,
             "breaker_pause_s": self.breaker_pause_s,
-            "breaker_auction_s": self.breaker_auction_s,
+            # the auction is part of the pause (the engine refuses a longer one)
+            "breaker_auction_s": min(self.breaker_auction_s, self.breaker_pause_s),
             "version": self.version,
         }

@@ -56,7 +56,7 @@ CIRCUIT_BREAKER: Final = "circuit_breaker"  # the reason of a pause and of the o
 SYMBOL_PAUSED: Final = "symbol_paused"
 PAUSED: Final = "paused"
 MAX_SECONDS: Final = 86_400
-DEFAULTS: Final = {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 60}
+DEFAULTS: Final = {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 0}
 FIELDS: Final = ("breaker_move_pct", *DEFAULTS)
 
 

@@ -39,7 +39,7 @@ def test_it_lists_every_market_with_its_rules(client: Client) -> None:
                 "breaker_move_pct": "0",
                 "breaker_window_s": 300,
                 "breaker_pause_s": 300,
-                "breaker_auction_s": 60,
+                "breaker_auction_s": 0,
             }
         ],
         "next": None,

@@ -52,7 +52,7 @@ def test_breaker_settings_through_the_change_form_reach_the_matcher_and_the_trai
     before = {field: entry.before[field] for field in BREAKER}
     after = {field: entry.after[field] for field in BREAKER}
     assert Decimal(before.pop("breaker_move_pct")) == 0
-    assert before == {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 60}
+    assert before == {"breaker_window_s": 300, "breaker_pause_s": 300, "breaker_auction_s": 0}
     assert Decimal(after["breaker_move_pct"]) == 10
     assert (after["breaker_window_s"], after["breaker_pause_s"], after["breaker_auction_s"]) == (
         60, 60, 10

@@ -416,7 +416,7 @@ def test_a_market_line_turns_a_breaker_on_from_the_last_price_and_off_again() ->
         "breaker_move_pct": "10",
         "breaker_window_s": 300,
         "breaker_pause_s": 300,
-        "breaker_auction_s": 60,
+        "breaker_auction_s": 0,  # no auction window unless asked: the whole pause refuses
     }
     assert list(breaker.history) == [(2_000, 10_000)]
 
@@ -424,10 +424,23 @@ def test_a_market_line_turns_a_breaker_on_from_the_last_price_and_off_again() ->
     assert engine.markets["BTC-USDT"].breaker is None
 
 
-def test_a_shorter_pause_cuts_the_default_auction_to_it() -> None:
+def test_a_shorter_pause_cuts_the_kept_auction_to_it() -> None:
     engine = Engine()
-    engine.process(symbol(breaker_move_pct="5", breaker_pause_s=20))
+    engine.process(symbol(breaker_move_pct="5", breaker_pause_s=120, breaker_auction_s=60))
+    engine.process({"op": "market", "symbol": "BTC-USDT", "breaker_pause_s": 20})
     assert engine.markets["BTC-USDT"].breaker.settings()["breaker_auction_s"] == 20
+
+
+def test_by_default_a_pause_refuses_every_new_order_to_its_end() -> None:
+    engine = Engine()
+    for cmd in [symbol(breaker_move_pct="10", breaker_pause_s=10), *TRADE_AT_100]:
+        engine.process(cmd)
+    assert engine.markets["BTC-USDT"].breaker.settings()["breaker_auction_s"] == 0
+    engine.process(limit(11, "u1", "sell", "1.000", "120.00", ts=3_000))
+    trip = engine.process(limit(12, "u2", "buy", "1.000", "120.00", ts=3_000))
+    assert (MARKET_STATUS, "BTC-USDT", "paused", "circuit_breaker", 13_000) in trip
+    last_moment = engine.process(limit(13, "u3", "buy", "1.000", "100.00", ts=12_999))
+    assert [e for e in last_moment if e[0] == ORDER][-1][-1] == "symbol_paused"
 
 
 # ---- snapshots -----------------------------------------------------------------------------
