@@ -181,3 +181,20 @@ def test_the_engine_takes_the_lines_the_service_sends(db) -> None:
     changed = engine.process({**config_sync.market_change(market.engine_spec()), "ts": 2})
 
     assert [event[0] for event in defined + changed] == ["configured", "configured"]
+
+
+def test_a_market_whose_auction_outlasts_its_pause_still_reaches_the_engine(db) -> None:
+    """Saved past the admin's check (a shell, a data migration): the auction is sent cut to
+    the pause, which the engine takes, instead of a line it refuses."""
+    market = breaker_market()
+    market.breaker_pause_s, market.breaker_auction_s = 3, 60
+
+    spec = market.engine_spec()
+    defined = Engine().process({"op": "symbol", **spec, "ts": 1})
+
+    assert spec["breaker_auction_s"] == 3
+    assert [event[0] for event in defined] == ["configured"]
+
+
+def test_a_new_market_s_pause_refuses_orders_to_its_end(db) -> None:
+    assert Market().breaker_auction_s == 0  # API.md: orders arriving meanwhile are refused
