@@ -44,7 +44,7 @@ from matching.recovery import recover
 from matching.service import config_sync, disconnect_reaper, funds_sync, protocol, snapshot_child
 from matching.service.book_feed import BookFeed
 from matching.service.client_id_retention import ClientIdRetention
-from matching.service.event_format import event_dict
+from matching.service.event_format import command_events, event_dict
 from matching.service.matcher_db import record_config_results, save_heartbeat, shard_state
 from matching.service.metrics import ORDER_OPS, MatcherMetrics
 from matching.service.persister import Item, Persister
@@ -71,6 +71,7 @@ MAX_PAUSE_SECONDS = 5.0  # the longest wait before a failed task or journal writ
 CONFIG_OPS = frozenset(("symbol", "market", "fees"))
 _STOP = {"type": "matcher.internal", "kind": "stop"}
 _FLUSH = {"type": "matcher.internal", "kind": "flush"}
+_TICK = {"op": "tick"}
 
 
 def shard_dirs(data_dir: Path, shard: str) -> tuple[Path, Path]:
@@ -257,7 +258,7 @@ class Matcher:
     def _catch_up(self, persisted_seq: int):
         def on_record(engine: Engine, seq: int, command: dict, events: list) -> None:
             if seq > persisted_seq:
-                dicts = [event_dict(engine, event, self.id_base) for event in events]
+                dicts = command_events(engine, command, events, self.id_base)
                 self.persister.put(Item(seq, command.get("ts", engine.clock), command, dicts))
 
         return on_record
@@ -361,6 +362,10 @@ class Matcher:
                     raise RuntimeError(f"the matcher's task {message['task']} ended")
                 if message["kind"] == "flush":
                     flush = True
+                    # an expiry, a dead man's switch or a pause's end due: fired now, within
+                    # FLUSH_SECONDS of its time, not at the next periodic tick (a second)
+                    if self._expiry_due(now):
+                        done.append(({"internal": True}, self._execute(_TICK, now, touched)))
                 elif message["kind"] == "forget":
                     command = {"op": "forget_client_ids", "upto": message["upto"]}
                     done.append(({"internal": True}, self._execute(command, now, touched)))
@@ -532,7 +537,7 @@ class Matcher:
                 configured = as_record(event)
                 if configured.op in ("symbol", "market"):
                     self.book_feed.prime(engine, configured.ref, engine.seq)
-        dicts = [event_dict(engine, event, self.id_base) for event in events]
+        dicts = command_events(engine, command, events, self.id_base)
         if command.get("client_order_id") is not None:
             _point_to_existing_order(engine, command, dicts)
         return (engine.seq, command, dicts)

@@ -1,6 +1,7 @@
 """The dead man's switch (API.md, "Order control"): `POST /api/v1/orders/cancel-after`
-arms it; when no new call comes in time, the matcher's time (the periodic tick) cancels every
-open order of the user, waiting stops included, reason `cancel_after`; 0 turns it off."""
+arms it; when no new call comes in time, the matcher's time cancels every open order of the
+user, waiting stops included, reason `cancel_after`; 0 turns it off. The matcher fires a due
+deadline by itself within 50 ms; the periodic tick (sent by hand here) is its backstop."""
 
 from __future__ import annotations
 
@@ -55,6 +56,22 @@ def test_the_switch_cancels_every_open_order_when_not_renewed(
     )
     assert reasons == {"cancel_after"}
     assert open_ids(taker_client) == [others]
+
+
+def test_the_switch_fires_by_itself_with_no_tick_sent(matcher, maker_client) -> None:
+    placed = maker_client.place(side="buy", price="90", quantity="1").json()["order_id"]
+    armed = maker_client.post(PATH, {"timeout_ms": 1000}).json()
+    fires_at = datetime.fromisoformat(armed["fires_at"].replace("Z", "+00:00")).timestamp()
+
+    deadline = time.monotonic() + 10
+    while open_ids(maker_client) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fired = time.time()
+
+    assert open_ids(maker_client) == []
+    assert fired >= fires_at - 0.05  # not before its time (the clocks are one machine's)
+    order = maker_client.get(f"/api/v1/orders/{placed}").json()
+    assert order["status"] == "cancelled"
 
 
 def test_renewing_moves_the_deadline_and_0_turns_it_off(matcher, maker_client) -> None:
