@@ -5,6 +5,7 @@ and amounts of funds (units of 10**-18) plain decimals of their asset (`risk.amo
 from __future__ import annotations
 
 from matching.engine import Engine
+from matching.engine.domain import CANCELLED, EXPIRED
 from matching.engine.events import (
     BALANCE,
     CONFIGURED,
@@ -156,3 +157,28 @@ def _posting(event: tuple, id_base: int) -> dict:
         "trade_id": None if trade_id is None else id_base + trade_id,
         "transfer_id": transfer_id,
     }
+
+
+def change_reason(command: dict, event: dict) -> str | None:
+    """Why an order changed as `event` (an order event as a dict) says, `command` being what
+    changed it (API.md: the history and the private `orders` channel carry the reason of
+    every change): the engine's own reason, else the user's cancel, self-trade prevention
+    by a new order or an amend, an expiry; None for a change that needs none (a fill)."""
+    reason = event.get("reason")
+    if reason:
+        return reason
+    status = event["status"]
+    if status == CANCELLED:
+        # a `cancel` is the user's (cancel-all is one per order); a `new` or an `amend`
+        # cancels the user's own resting order by self-trade prevention
+        return {"cancel": "user", "new": "stp", "amend": "stp"}.get(command.get("op"))
+    return "expired" if status == EXPIRED else None
+
+
+def command_events(engine: Engine, command: dict, events: list, id_base: int = 0) -> list[dict]:
+    """The events `command` gave, as dicts, each order change with its reason."""
+    dicts = [event_dict(engine, event, id_base) for event in events]
+    for event in dicts:
+        if event["kind"] == ORDER:
+            event["reason"] = change_reason(command, event)
+    return dicts

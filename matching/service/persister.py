@@ -38,7 +38,7 @@ from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import MarketStatus, MatcherState, Order, OrderEvent, Trade
 from exchange.services.candle_rollups import add_trades
 from matching.engine.amend import AMENDED
-from matching.engine.domain import CANCELLED, EXPIRED, MARKET_STYLE_TYPES, REJECTED
+from matching.engine.domain import MARKET_STYLE_TYPES, REJECTED
 from matching.service import persister_sql
 from matching.service.rolling import LatencyWindow
 
@@ -178,24 +178,10 @@ def _order_change(
             "position": position,
             "status": event["status"],
             "filled_quantity": row["filled_quantity"],
-            "reason": change_reason(item.command, event),
+            "reason": event.get("reason") or "",  # the matcher's (event_format.change_reason)
             "at": at,
         }
     )
-
-
-def change_reason(command: dict, event: dict) -> str:
-    """Why an order changed as `event` says, `command` being what changed it (API.md: the
-    history carries the reason of every change)."""
-    reason = event.get("reason")
-    if reason:
-        return reason
-    status = event["status"]
-    if status == CANCELLED:
-        # a `cancel` is the user's (cancel-all is one per order); a `new` cancels the
-        # user's own resting order by self-trade prevention
-        return {"cancel": "user", "new": "stp"}.get(command.get("op"), "")
-    return "expired" if status == EXPIRED else ""
 
 
 def write_items(shard_state_id: int, items: list[Item]) -> int:

@@ -80,3 +80,33 @@ def test_the_private_channels_need_a_login(start_server, connect) -> None:
 
     assert anonymous.subscribe("orders")["code"] == "unauthenticated"
     assert anonymous.subscribe("balances")["code"] == "unauthenticated"
+
+
+def test_each_change_of_an_order_says_its_reason(start_server, traders, connect) -> None:
+    """API.md: the private `orders` channel carries the reason of every change, as the
+    order's history does."""
+    server = start_server()
+    bob = traders[1]
+    ws = connect(server.ws_url)
+    ws.auth(key_of(bob))
+    assert ws.subscribe("orders")["type"] == "subscribed"
+
+    def last_change(order_id: int, status: str) -> dict:
+        return ws.next(
+            lambda m: (
+                m.get("type") == "order"
+                and m["order"]["order_id"] == order_id
+                and m["order"]["status"] == status
+            )
+        )["order"]
+
+    cancelled = ws.request("order.place", **BUY, price="90.00")["body"]["order_id"]
+    ws.request("order.cancel", order_id=cancelled)
+    ioc = ws.request("order.place", **BUY, price="80.00", time_in_force="IOC")["body"]
+    sell = {**BUY, "side": "sell"}
+    resting = ws.request("order.place", **sell, price="95.00")["body"]["order_id"]
+    ws.request("order.place", **BUY, price="95.00", stp_mode="cancel_resting")
+
+    assert last_change(cancelled, "cancelled")["reason"] == "user"
+    assert last_change(ioc["order_id"], "expired")["reason"] == "expired"
+    assert last_change(resting, "cancelled")["reason"] == "stp"
