@@ -395,15 +395,27 @@ class ExchangeConsumer(AsyncWebsocketConsumer):
         if self.torn_down:
             return
         self.torn_down = True
+        in_flight = [task for task in self.requests if not task.done()]
         if self.cancel_on_disconnect:
-            keep_running(
-                LIVENESS.closed(self, user_id=self.identity.user_id, order_ids=self.placed.ids())
-            )
+            # an order sent just before the close may be placed after it: its answer is
+            # awaited (not cancelled), so it is cancelled with the others
+            keep_running(self._cancel_placed(in_flight))
+        else:
+            for task in in_flight:
+                task.cancel()
         unwatch(self._identity_ended)
         self.outbox.close()
-        for task in self.requests:
-            task.cancel()
         await self.subscriptions.close()
+
+    async def _cancel_placed(self, in_flight: list[asyncio.Task]) -> None:
+        """Cancel on disconnect: the open orders placed through the socket, those whose
+        answers were on their way when it closed included, are cancelled."""
+        if in_flight:  # each waits for the matcher at most EXCHANGE_MATCHER_TIMEOUT_MS
+            wait = settings.EXCHANGE_MATCHER_TIMEOUT_MS / 1000 + 1
+            _, late = await asyncio.wait(in_flight, timeout=wait)
+            for task in late:
+                task.cancel()
+        await LIVENESS.closed(self, user_id=self.identity.user_id, order_ids=self.placed.ids())
 
 
 def _log_failure(task: asyncio.Task) -> None:

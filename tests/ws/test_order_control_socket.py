@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from exchange.models import OrderEvent
+from exchange.models import Order, OrderEvent
 from tests.ws.conftest import key_of
 from tests.ws.servers import http
 
@@ -76,3 +76,26 @@ def test_the_session_op_needs_a_login(start_server, connect) -> None:
     anonymous.send({"op": "session", "cancel_on_disconnect": True})
 
     assert anonymous.of_type("error")["code"] == "unauthenticated"
+
+
+def test_orders_sent_just_before_the_close_are_cancelled_too(
+    start_server, traders, connect
+) -> None:
+    """The socket closes while its orders' answers are on their way: those the matcher
+    places after the close are cancelled with the rest."""
+    server = start_server()
+    trader = connect(server.ws_url)
+    trader.auth(key_of(traders[0]), cancel_on_disconnect=True)
+    for n in range(5):
+        trader.send_request("order.place", **BUY, price=f"9{n}.00")
+    trader.close()
+
+    deadline = time.monotonic() + 10
+    placed = Order.objects.filter(user=traders[0])
+    while placed.count() < 5 or placed.filter(status="new").exists():
+        assert time.monotonic() < deadline, list(placed.values_list("id", "status"))
+        time.sleep(0.05)
+
+    assert set(placed.values_list("status", flat=True)) == {"cancelled"}
+    reasons = OrderEvent.objects.filter(order__in=placed, status="cancelled")
+    assert set(reasons.values_list("reason", flat=True)) == {"cancel_on_disconnect"}
