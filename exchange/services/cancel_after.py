@@ -20,10 +20,23 @@ from matching.service import client
 
 
 def _timeout_ms(body: object) -> int:
-    timeout = body.get("timeout_ms") if isinstance(body, dict) else None
-    if type(timeout) is not int or not (
-        timeout == 0 or MIN_TIMEOUT_MS <= timeout <= MAX_TIMEOUT_MS
-    ):
+    """The body's `timeout_ms`, checked as API.md's conventions say: not an object
+    `invalid_json`; an unknown field, no `timeout_ms` or one not a whole number
+    `invalid_field`; a number out of range `invalid_timeout_ms`."""
+    if not isinstance(body, dict):
+        raise InvalidParameter("invalid_json", "The body must be a JSON object.")
+    for field in body:
+        if field != "timeout_ms":
+            name = str(field)[:64]
+            raise InvalidParameter("invalid_field", f"Unknown field {name!r}.", field=name)
+    timeout = body.get("timeout_ms")
+    if type(timeout) is not int:
+        raise InvalidParameter(
+            "invalid_field",
+            "timeout_ms is required: a whole number of ms (0 turns the switch off).",
+            field="timeout_ms",
+        )
+    if not (timeout == 0 or MIN_TIMEOUT_MS <= timeout <= MAX_TIMEOUT_MS):
         raise InvalidParameter(
             "invalid_timeout_ms",
             f"timeout_ms is 0 (off) or a whole number of ms from {MIN_TIMEOUT_MS} to "

@@ -91,15 +91,37 @@ def test_renewing_moves_the_deadline_and_0_turns_it_off(matcher, maker_client) -
     assert open_ids(maker_client) == [placed]
 
 
-@pytest.mark.parametrize("body", [{}, {"timeout_ms": 999}, {"timeout_ms": 600_001},
-                                  {"timeout_ms": "5000"}, {"timeout_ms": 1.5},
-                                  {"timeout_ms": True}, [], {"timeout_ms": -1}])  # fmt: skip
-def test_a_bad_timeout_is_refused(matcher, maker_client, body) -> None:
+@pytest.mark.parametrize("body", [{"timeout_ms": 999}, {"timeout_ms": 600_001},
+                                  {"timeout_ms": -1}])  # fmt: skip
+def test_a_timeout_out_of_range_is_refused(matcher, maker_client, body) -> None:
     response = maker_client.post(PATH, body)
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_timeout_ms"
     assert response.json()["error"]["field"] == "timeout_ms"
+    assert "1000" in response.json()["error"]["message"]  # says what is valid
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [({}, "timeout_ms"), ({"timeout_ms": "5000"}, "timeout_ms"),
+     ({"timeout_ms": 1.5}, "timeout_ms"), ({"timeout_ms": True}, "timeout_ms"),
+     ({"timeout_ms": None}, "timeout_ms"), ({"timeout_ms": 5000, "bogus": 1}, "bogus")],
+)  # fmt: skip
+def test_a_malformed_body_is_invalid_field(matcher, maker_client, body, field) -> None:
+    """API.md's conventions: a wrong type or an unknown field is `invalid_field`."""
+    response = maker_client.post(PATH, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_field"
+    assert response.json()["error"]["field"] == field
+
+
+def test_a_body_that_is_no_object_is_invalid_json(matcher, maker_client) -> None:
+    response = maker_client.post(PATH, [])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
 
 
 def test_it_needs_credentials(client) -> None:
