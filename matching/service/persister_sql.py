@@ -79,6 +79,17 @@ def update(
     cursor.execute(sql, [*arrays, *only.values()])
 
 
+def arrays(model: type[models.Model], rows: list[dict], names: Sequence[str]) -> list[str]:
+    """The `names` fields of `rows` as one array literal each, for a statement of one's own
+    (`unnest(%s::bigint[], ...)`, `array_type` giving each cast)."""
+    return [_array(field, _column(field, rows)) for field in _fields(model, names)]
+
+
+def array_type(model: type[models.Model], name: str) -> str:
+    """The array type `arrays` writes the field's column as: `numeric[]`, `varchar[]`..."""
+    return f"{_base_type(model._meta.get_field(name))}[]"
+
+
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:
     """The fields the ORM's bulk_create writes for rows without an auto primary key."""
     return [
