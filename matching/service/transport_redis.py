@@ -31,6 +31,7 @@ with; such a process's callers are gone with it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import time
 import weakref
@@ -39,7 +40,7 @@ from collections import defaultdict
 from channels.exceptions import ChannelFull
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from matching.service.transport import (
@@ -75,6 +76,7 @@ for i = 1, n do
 end
 return added
 """
+_SEND_EACH_SHA = hashlib.sha1(_SEND_EACH.encode()).hexdigest()  # as redis-py names it
 
 
 class RedisTransport(RedisChannelLayer, Transport):
@@ -177,18 +179,23 @@ class RedisTransport(RedisChannelLayer, Transport):
     async def _send_each(self, index: int, entries: list[tuple[str, bytes, int]]) -> list[int]:
         """Adds each (key, data, capacity) on host `index` in one script call: 1 for each
         one added, 0 for each whose channel was full."""
-        script = self.connection(index).register_script(_SEND_EACH)  # the loop's connection
+        connection = self.connection(index)  # the loop's connection
         now = time.time()
-        return await script(
-            keys=[key for key, _, _ in entries],
-            args=[
-                *(data for _, data, _ in entries),
-                *(capacity for _, _, capacity in entries),
-                *(repr(self._score()) for _ in entries),
-                int(now) - int(self.expiry),
-                int(self.expiry),
-            ],
-        )
+        keys = [key for key, _, _ in entries]
+        args = [
+            *(data for _, data, _ in entries),
+            *(capacity for _, _, capacity in entries),
+            *(repr(self._score()) for _ in entries),
+            int(now) - int(self.expiry),
+            int(self.expiry),
+        ]
+        # the script by its digest, as redis-py's Script calls it, without making (and
+        # hashing) a Script object each time
+        try:
+            return await connection.evalsha(_SEND_EACH_SHA, len(keys), *keys, *args)
+        except NoScriptError:  # a Redis restarted or flushed: loaded again
+            await connection.script_load(_SEND_EACH)
+            return await connection.evalsha(_SEND_EACH_SHA, len(keys), *keys, *args)
 
     # ---- request and reply (matching/service/client.py) ----------------------------------
 

@@ -87,6 +87,17 @@ def test_send_many_delivers_each_message_to_its_channel(redis_url: str) -> None:
     assert run(redis_url, scenario) == [0, 1, 2]
 
 
+def test_sends_go_on_after_redis_forgot_the_send_script(redis_url: str) -> None:
+    async def scenario(layer):
+        channels = [await layer.new_channel() for _ in range(2)]
+        await layer.send_many([(channels[0], {"type": "r", "to": 0})])
+        await layer.connection(0).script_flush()  # as a Redis restarted would have
+        await layer.send_many([(channels[1], {"type": "r", "to": 1})])
+        return [(await asyncio.wait_for(layer.receive(c), PROMPT))["to"] for c in channels]
+
+    assert run(redis_url, scenario) == [0, 1]
+
+
 def test_a_full_channel_refuses_a_send(redis_url: str) -> None:
     async def scenario(layer):
         await layer.send("small", {"type": "a"})
