@@ -6,7 +6,7 @@ table, written by an earlier try of the batch, are left out, so a batch written 
 counted once), and a trade saved through the ORM one at a time (`Trade.objects.create`, as
 tests and the admin do) is folded by the `trade_saved` receiver. Sums are exact decimals.
 
-On PostgreSQL `add_trades` is one statement (`_FOLD_SQL`): the batch's trades go as arrays,
+On PostgreSQL `add_trades` is one statement (`_fold_sql`): the batch's trades go as arrays,
 the server leaves out those already stored, sums them up by minute and merges the sums into
 the stored rows (`ON CONFLICT ... DO UPDATE`, which locks each row as the ORM's
 `select_for_update` does), by the same rules as `merged`.
