@@ -12,16 +12,17 @@ import argparse
 import hashlib
 import json
 import sys
+from itertools import islice
 from pathlib import Path
 
-from matching.commandfile import read_commands
+from matching.commandfile import command_lines
 from matching.engine import BUILD, Engine
 from matching.engine.state import state_sha256
 from matching.gc_tuning import collector_paused
 from matching.journal import FSYNC_POLICIES, JournalCorrupt, JournalWriter, segments
 from matching.journaled_run import run_journaled
 from matching.recovery import Recovered, recover
-from matching.replay import book_bytes, replay, summarize
+from matching.replay import book_bytes, replay
 from matching.snapshots import SnapshotPolicy, snapshot_files, write_snapshot
 
 
@@ -35,15 +36,14 @@ def _print_ack(seq: int) -> None:
 
 def _replay(args: argparse.Namespace) -> int:
     print(f"core: {BUILD}", file=sys.stderr)  # which build the figures are of (matching/core.py)
-    lines: list[str] = []
     try:
-        commands = read_commands(args.file, _report_malformed, lines)
+        entries = command_lines(args.file, _report_malformed)
     except OSError as error:
         print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return 2
     if args.journal is None:
         with collector_paused():
-            result = replay(commands)
+            result = replay(cmd for cmd, _ in entries)
     else:
         engine = Engine()
         if args.resume:
@@ -57,9 +57,8 @@ def _replay(args: argparse.Namespace) -> int:
         done = engine.seq
         writer = JournalWriter(args.journal, done + 1, fsync=args.fsync)
         with collector_paused():
-            ran = run_journaled(
-                commands[done:],
-                lines[done:],
+            engine, gathered, seconds, count = run_journaled(
+                islice(entries, done, None),
                 engine,
                 writer,
                 batch=args.batch,
@@ -69,7 +68,7 @@ def _replay(args: argparse.Namespace) -> int:
             )
         writer.close()
         write_snapshot(args.journal, engine)  # a graceful end, as at a matcher's shutdown
-        result = summarize(*ran, commands=len(commands) - done)
+        result = gathered.result(engine, seconds, commands=count)
     if args.out is not None:
         result.write(args.out)
     print(json.dumps(result.summary()), flush=True)

@@ -1,14 +1,17 @@
 """Replaying a command file through the core alone and writing SPEC.md §8's outputs.
 
-The run is timed around `Engine.process` only; turning events into the three CSV files
-happens afterwards.
+The run is timed around `Engine.process` only: the commands are processed a chunk at a
+time, and reading the next chunk and keeping what the CSV files need of the last one's
+events happen off the clock; turning those into the three files happens at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from matching.engine import Engine
@@ -45,46 +48,72 @@ class ReplayResult:
         (out_dir / "book.csv").write_bytes(self.book)
 
 
-def run(commands: list[dict], engine: Engine | None = None) -> tuple[Engine, list[list], float]:
-    """Processes `commands` in order; returns the engine, each command's events, and the
-    seconds spent processing."""
+CHUNK = 1000  # commands processed between two gatherings of their events
+
+
+class Gathered:
+    """What SPEC.md §8's files are made of, kept as the events come: every trade, and the
+    latest update of each order (in the order orders first appeared). The other events are
+    let go, so a long run holds only these. The lines are written at the end (`result`),
+    with each market as it then is, as they always were."""
+
+    __slots__ = ("trades", "orders")
+
+    def __init__(self) -> None:
+        self.trades: list[tuple] = []
+        self.orders: dict[int | str, tuple] = {}
+
+    def add(self, outputs: list[list[tuple]]) -> None:
+        """Keeps what the files need of some commands' events (a list per command)."""
+        trades, orders = self.trades, self.orders
+        for events in outputs:
+            for event in events:
+                kind = event[0]
+                if kind is TRADE:
+                    trades.append(event)
+                elif kind is ORDER:
+                    orders[event[1]] = event
+
+    def result(self, engine: Engine, seconds: float, *, commands: int) -> ReplayResult:
+        """The three CSV files (as bytes) from the events kept and the engine's final book."""
+        markets = engine.markets
+        tape = [tape_line(markets[event[2]], event) for event in self.trades]
+        order_lines = [order_line(markets.get(event[3]), event) for event in self.orders.values()]
+        return ReplayResult(
+            commands=commands,
+            trades=len(tape),
+            seconds=seconds,
+            tape=_encode(tape),
+            orders=_encode(order_lines),
+            book=book_bytes(engine),
+        )
+
+
+def run(
+    commands: Iterable[dict], engine: Engine | None = None
+) -> tuple[Engine, Gathered, float, int]:
+    """Processes `commands` in order (an iterable: a file is read as it goes); returns the
+    engine, the events gathered, the seconds spent in `Engine.process` and how many
+    commands ran. The commands are taken a chunk at a time, processed under the clock, and
+    their events gathered after it, so memory holds one chunk's events, not the run's."""
     engine = engine or Engine()
     process = engine.process
-    outputs: list[list] = []
-    append = outputs.append
-    started = time.perf_counter()
-    for cmd in commands:
-        append(process(cmd))
-    return engine, outputs, time.perf_counter() - started
+    gathered = Gathered()
+    seconds, count = 0.0, 0
+    source = iter(commands)
+    while chunk := list(islice(source, CHUNK)):
+        started = time.perf_counter()
+        outputs = [process(cmd) for cmd in chunk]
+        seconds += time.perf_counter() - started
+        gathered.add(outputs)
+        count += len(chunk)
+    return engine, gathered, seconds, count
 
 
-def replay(commands: list[dict]) -> ReplayResult:
+def replay(commands: Iterable[dict]) -> ReplayResult:
     """Runs `commands` through a new engine and gives SPEC.md §8's outputs."""
-    return summarize(*run(commands), commands=len(commands))
-
-
-def summarize(
-    engine: Engine, outputs: list[list], seconds: float, *, commands: int
-) -> ReplayResult:
-    """The three CSV files (as bytes) from a run's events and its engine's final book."""
-    tape, orders = [], {}
-    markets = engine.markets
-    for events in outputs:
-        for event in events:
-            kind = event[0]
-            if kind is TRADE:
-                tape.append(tape_line(markets[event[2]], event))
-            elif kind is ORDER:
-                orders[event[1]] = event
-    order_lines = [order_line(markets.get(event[3]), event) for event in orders.values()]
-    return ReplayResult(
-        commands=commands,
-        trades=len(tape),
-        seconds=seconds,
-        tape=_encode(tape),
-        orders=_encode(order_lines),
-        book=book_bytes(engine),
-    )
+    engine, gathered, seconds, count = run(commands)
+    return gathered.result(engine, seconds, commands=count)
 
 
 def _encode(lines: list[str]) -> bytes:

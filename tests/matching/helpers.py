@@ -124,3 +124,8 @@ def run(commands, *, define_symbol: bool = True) -> Result:
         book=_lines(result.book),
         summary=result.summary(),
     )
+
+
+def with_lines(commands: list[dict]) -> list[tuple[dict, str]]:
+    """Each command with its JSON line, as `run_journaled` takes them."""
+    return [(cmd, json.dumps(cmd)) for cmd in commands]

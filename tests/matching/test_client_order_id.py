@@ -10,8 +10,6 @@ nothing. The map is engine state: it survives snapshots and recovery and is in t
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from matching.engine import Engine
@@ -21,7 +19,7 @@ from matching.journaled_run import run_journaled
 from matching.recovery import recover
 from matching.snapshots import read_snapshot, write_snapshot
 
-from .helpers import cancel, limit, market, new, run, symbol
+from .helpers import cancel, limit, market, new, run, symbol, with_lines
 
 
 def coid(cmd: dict, client_order_id: object) -> dict:
@@ -359,7 +357,7 @@ def test_recovery_from_the_journal_rebuilds_the_map(tmp_path):
     commands = [symbol(), *COMMANDS]
     engine = Engine()
     writer = JournalWriter(tmp_path, 1, fsync="off")
-    run_journaled(commands, [json.dumps(c) for c in commands], engine, writer, batch=2)
+    run_journaled(with_lines(commands), engine, writer, batch=2)
     writer.close()
     recovered = recover(tmp_path)
     assert recovered.engine.client_ids == engine.client_ids
@@ -375,9 +373,7 @@ def test_recovery_from_a_snapshot_then_the_journal_rebuilds_the_map(tmp_path):
         if seq == 3:
             write_snapshot(tmp_path, engine)
 
-    run_journaled(
-        commands, [json.dumps(c) for c in commands], engine, writer, batch=1, on_ack=snapshot
-    )
+    run_journaled(with_lines(commands), engine, writer, batch=1, on_ack=snapshot)
     writer.close()
     recovered = recover(tmp_path)
     assert recovered.snapshot_seq == 3
@@ -447,7 +443,7 @@ def test_recovery_replays_the_forgetting(tmp_path):
     commands = [symbol(), *COMMANDS, forget(2)]
     engine = Engine()
     writer = JournalWriter(tmp_path, 1, fsync="off")
-    run_journaled(commands, [json.dumps(c) for c in commands], engine, writer, batch=2)
+    run_journaled(with_lines(commands), engine, writer, batch=2)
     writer.close()
     recovered = recover(tmp_path)
     assert ("u2", "m") not in engine.client_ids

@@ -117,7 +117,8 @@ def journal_prefix(directory: Path, name: str, count: int, snapshot_at: tuple = 
         if seq in snapshot_at:
             write_snapshot(directory, engine)
 
-    run_journaled(commands[:count], lines[:count], engine, writer, batch=BATCH, on_ack=on_ack)
+    entries = zip(commands[:count], lines[:count], strict=True)
+    run_journaled(entries, engine, writer, batch=BATCH, on_ack=on_ack)
     writer.close()
 
 

@@ -722,7 +722,7 @@ def test_recovery_replays_market_commands_to_the_same_state(tmp_path):
             write_snapshot(tmp_path, engine)
 
     lines = [json.dumps(cmd) for cmd in commands]
-    run_journaled(commands, lines, engine, writer, batch=5, on_ack=snapshot)
+    run_journaled(zip(commands, lines, strict=True), engine, writer, batch=5, on_ack=snapshot)
     writer.close()
     recovered = recover(tmp_path)
     assert (recovered.snapshot_seq, recovered.last_seq) == (10, len(commands))

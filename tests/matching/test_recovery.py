@@ -18,6 +18,8 @@ from matching.journaled_run import run_journaled
 from matching.recovery import recover
 from matching.snapshots import SnapshotPolicy, snapshot_files, write_snapshot
 
+from .helpers import with_lines
+
 WORKLOADS = Path(__file__).parent / "workloads"
 EMPTY_STATE = state_sha256(Engine())
 
@@ -43,7 +45,7 @@ def journal(
         if seq in snapshot_at:
             write_snapshot(directory, engine)
 
-    run_journaled(commands, lines, engine, writer, batch=batch, on_ack=snapshot)
+    run_journaled(zip(commands, lines, strict=True), engine, writer, batch=batch, on_ack=snapshot)
     writer.close()
     return engine
 
@@ -103,8 +105,7 @@ def test_the_recovered_state_hashes_like_the_live_engine_after_every_batch(tmp_p
     gc.freeze()  # recovery ends with a full collection: keep it from rescanning the test run
     try:
         run_journaled(
-            full_5k,
-            [json.dumps(cmd) for cmd in full_5k],
+            with_lines(full_5k),
             engine,
             writer,
             batch=13,
@@ -185,11 +186,11 @@ def test_snapshots_may_live_in_their_own_directory(tmp_path, full_5k):
     journal_dir, snapshot_dir = tmp_path / "journal", tmp_path / "snapshots"
     engine = Engine()
     writer = JournalWriter(journal_dir, 1)
-    run_journaled(full_5k[:3000], [json.dumps(c) for c in full_5k[:3000]], engine, writer)
+    run_journaled(with_lines(full_5k[:3000]), engine, writer)
     writer.close()
     write_snapshot(snapshot_dir, engine)
     writer = JournalWriter(journal_dir, engine.seq + 1)
-    run_journaled(full_5k[3000:], [json.dumps(c) for c in full_5k[3000:]], engine, writer)
+    run_journaled(with_lines(full_5k[3000:]), engine, writer)
     writer.close()
     recovered = recover(journal_dir, snapshot_dir)
     assert recovered.snapshot_seq == 3000 and recovered.replayed == 2000
