@@ -206,7 +206,7 @@ class Engine:
         if is_order:
             if op == "new":
                 assert order_id is not None and user is not None  # a `new` without is refused
-                self._new(cmd, order_id, user)
+                self._new(cmd, order_id, user, ts is not None)
             else:
                 self._cancel(order_id, user, cmd.get("reason"))
         elif op == "symbol":
@@ -232,18 +232,19 @@ class Engine:
             funds.emit_balances(events)
         return events
 
-    def _new(self, cmd: dict, order_id: int | str, user: int | str) -> None:
-        if order_id in self.used_ids:
+    def _new(self, cmd: dict, order_id: int | str, user: int | str, has_ts: bool) -> None:
+        if not self.used_ids.claim(order_id):
             self.events.append((REFUSED, "new", order_id, user, "duplicate_order_id"))
             return
-        self.used_ids.add(order_id)
         client_id = cmd.get("client_order_id")
         try:
             if user in self.trading_disabled:
                 raise Rejected(TRADING_DISABLED)
             if client_id is not None:
                 check_client_order_id(client_id, user, self.client_ids)
-            order = checked_order(cmd, order_id, user, self.markets, self.clock)
+            # the keys read so far, with a value: op, id, user, and ts, client_order_id if given
+            found = 3 + has_ts + (client_id is not None)
+            order = checked_order(cmd, order_id, user, self.markets, self.clock, found)
             if order.market.paused_until is not None and not joins_auction(order):
                 raise Rejected(SYMBOL_PAUSED)  # in the auction window (breaker.py)
             if order.market.price_band is not None:

@@ -12,8 +12,8 @@ The first failing rule gives the rejection reason. Some rules are not SPEC.md's:
 - with funds on (risk.py), `insufficient_funds` comes last, after `min_notional`: the engine
   checks it once this module has built the order, by trying to hold what the order needs.
 Names are looked up in tables that map the input string to the interned constant, so the
-rest of the core compares by identity. An ordinary order pays one `cmd.get` for each
-extension (here and in the engine) and nothing more.
+rest of the core compares by identity. An ordinary order, which carries none of the
+optional fields, does not look them up (`checked_order`'s `found`).
 """
 
 from __future__ import annotations
@@ -117,10 +117,20 @@ def rejected_update(
 
 
 def checked_order(
-    cmd: dict, order_id: int | str, user: int | str, markets: dict[str, Market], clock: int
+    cmd: dict,
+    order_id: int | str,
+    user: int | str,
+    markets: dict[str, Market],
+    clock: int,
+    found: int = 0,
 ) -> Order:
     """The order of a `new` command, SPEC.md §2's checks passed in order; the first failure
     raises `Rejected(reason)`.
+
+    `found`: how many of the command's keys the caller read, each with a value (not null).
+    Those and the ones read first here (symbol, side, type, tif, quantity, price) are
+    counted: when they are all the command has, the other fields are absent and are not
+    looked up (most orders; the answer is the same, a look-up that finds nothing costs).
 
     Names are checked for being strings before the table look-up (a list is unhashable).
     """
@@ -147,7 +157,18 @@ def checked_order(
             raise Rejected("invalid_tif")
 
     quantity = cmd.get("quantity")
-    quote = cmd.get("quote_quantity")
+    given_price = cmd.get("price")
+    found += 3 + (tif is not None) + (quantity is not None) + (given_price is not None)
+    if len(cmd) == found:  # nothing else given
+        quote = trigger = display = expire_at = stp = None
+        post_only = False
+    else:
+        quote = cmd.get("quote_quantity")
+        trigger = cmd.get("trigger_price")
+        display = cmd.get("display_quantity")
+        post_only = cmd.get("post_only") is True
+        expire_at = cmd.get("expire_at")
+        stp = cmd.get("stp")
     if quote is None:
         lots = market.lots_memo.get(quantity) if type(quantity) is str else None
         if lots is None:
@@ -172,7 +193,6 @@ def checked_order(
         lots = 0  # the quantity is what it buys (quote_orders.py)
 
     priced = order_type in PRICED_TYPES
-    given_price = cmd.get("price")
     price: int | None = None
     if priced:
         ticks = market.ticks_memo.get(given_price) if type(given_price) is str else None
@@ -182,7 +202,6 @@ def checked_order(
     elif given_price is not None:
         raise Rejected("invalid_combination")
 
-    trigger = cmd.get("trigger_price")
     if order_type in TRIGGERED_TYPES:
         trigger = market.ticks_of_text(trigger)
         if trigger <= 0:
@@ -197,7 +216,6 @@ def checked_order(
         raise Rejected("invalid_combination")
     immediate = tif is IOC or tif is FOK
 
-    display = cmd.get("display_quantity")
     if display is not None:
         if immediate or market_style:
             raise Rejected("invalid_combination")
@@ -205,11 +223,9 @@ def checked_order(
         if display <= 0 or display > lots:
             raise Rejected("invalid_display_quantity")
 
-    post_only = cmd.get("post_only") is True
     if post_only and (immediate or market_style):
         raise Rejected("invalid_combination")
 
-    expire_at = cmd.get("expire_at")
     if type(expire_at) is not int:
         expire_at = None  # a malformed expire_at counts as not given (SPEC.md §9.7)
     if tif is GTD:
@@ -222,7 +238,6 @@ def checked_order(
     elif tif is DAY:
         expire_at = (clock // DAY_MS + 1) * DAY_MS
 
-    stp = cmd.get("stp")
     if stp is None:
         stp = STP_CANCEL_RESTING
     else:

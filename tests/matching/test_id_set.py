@@ -35,6 +35,15 @@ def test_answers_as_a_set_does(added, asked):
     assert id_set == model
 
 
+@given(st.lists(ids, max_size=600), st.lists(ids, max_size=50))
+def test_claim_answers_whether_a_set_had_the_id_and_adds_it(added, asked):
+    model, id_set = set(), IdSet()
+    for order_id in [*added, *asked]:
+        assert id_set.claim(order_id) == (order_id not in model)
+        model.add(order_id)
+    assert id_set == model and len(id_set) == len(model)
+
+
 def test_a_dense_chunk_becomes_a_bitmap_and_keeps_every_id():
     id_set = IdSet()
     base = 5 * CHUNK_SIZE
@@ -47,6 +56,9 @@ def test_a_dense_chunk_becomes_a_bitmap_and_keeps_every_id():
     assert all(base + 3 * offset in id_set for offset in range(DENSE_AT - 1))
     assert base + 3 * DENSE_AT in id_set
     assert base + 1 not in id_set and base - 1 not in id_set
+    # claimed in the bitmap: an id it holds, then one it did not
+    assert not id_set.claim(base + 3) and id_set.claim(base + 1) and not id_set.claim(base + 1)
+    assert base + 1 in id_set and id_set.sparse() == set()
 
 
 def test_the_matchers_rising_ids_cost_about_a_bit_and_a_half_each():

@@ -509,3 +509,40 @@ def test_rejected_order_prints_zero_with_its_markets_lot_places():
 def test_names_are_case_sensitive_in_symbol_too():
     r = run([symbol("eth-usdt"), limit(1, "u1", "buy", "1.000", "100.00", symbol="ETH-USDT")])
     assert r.orders == ["1,rejected,0,unknown_symbol"]
+
+
+# The optional fields are read only when the command has keys besides the usual ones
+# (validation.py, `checked_order`'s `found`): each case hides one behind a usual key that is
+# null or missing, or beside an unknown key, so the key count alone would not show it.
+HIDDEN_OPTIONAL = {
+    "display_quantity_without_ts": (
+        order(display_quantity="2.000"),
+        rejected("invalid_display_quantity"),
+    ),
+    "post_only_with_ts": (
+        order(post_only=True, ts=CLOCK, tif="IOC"),
+        rejected("invalid_combination"),
+    ),
+    "stp_beside_a_null_tif": (order(tif=None, stp="bogus"), rejected("invalid_stp")),
+    "stp_beside_a_null_client_order_id": (
+        order(client_order_id=None, stp="bogus"),
+        rejected("invalid_stp"),
+    ),
+    "expire_at_beside_a_null_ts": (
+        order(ts=None, expire_at=CLOCK + 1),
+        rejected("invalid_combination"),
+    ),
+    "trigger_beside_an_unknown_key": (
+        order(note="x", trigger_price="90.00"),
+        rejected("invalid_combination"),
+    ),
+    "quote_quantity_with_a_null_price": (
+        market_style(quantity=DROP, price=None, quote_quantity="50.00", ts=CLOCK),
+        "expired,0.000,",  # taken (not invalid_quantity), and nothing to buy in an empty book
+    ),
+}
+
+
+@pytest.mark.parametrize("cmd,expected", HIDDEN_OPTIONAL.values(), ids=HIDDEN_OPTIONAL.keys())
+def test_an_optional_field_is_read_whatever_else_the_command_holds(cmd, expected):
+    assert outcome(cmd) == expected
