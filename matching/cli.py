@@ -12,10 +12,9 @@ import argparse
 import hashlib
 import json
 import sys
-from itertools import islice
 from pathlib import Path
 
-from matching.commandfile import command_lines
+from matching.commandfile import read_commands
 from matching.engine import BUILD, Engine
 from matching.engine.state import state_sha256
 from matching.gc_tuning import collector_paused
@@ -36,14 +35,17 @@ def _print_ack(seq: int) -> None:
 
 def _replay(args: argparse.Namespace) -> int:
     print(f"core: {BUILD}", file=sys.stderr)  # which build the figures are of (matching/core.py)
+    # the whole file first: the figures are of the core, not of parsing JSON (interleaved
+    # with the run, the parsing's allocations also scatter the book's objects in memory)
+    lines: list[str] = []
     try:
-        entries = command_lines(args.file, _report_malformed)
+        commands = read_commands(args.file, _report_malformed, lines)
     except OSError as error:
         print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return 2
     if args.journal is None:
         with collector_paused():
-            result = replay(cmd for cmd, _ in entries)
+            result = replay(commands)
     else:
         engine = Engine()
         if args.resume:
@@ -58,7 +60,7 @@ def _replay(args: argparse.Namespace) -> int:
         writer = JournalWriter(args.journal, done + 1, fsync=args.fsync)
         with collector_paused():
             engine, gathered, seconds, count = run_journaled(
-                islice(entries, done, None),
+                zip(commands[done:], lines[done:], strict=True),
                 engine,
                 writer,
                 batch=args.batch,

@@ -1,8 +1,8 @@
 """Replaying a command file through the core alone and writing SPEC.md §8's outputs.
 
 The run is timed around `Engine.process` only: the commands are processed a chunk at a
-time, and reading the next chunk and keeping what the CSV files need of the last one's
-events happen off the clock; turning those into the three files happens at the end.
+time, and keeping what the CSV files need of each chunk's events happens off the clock (the
+rest is let go); turning that into the three files happens at the end.
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ class Gathered:
 def run(
     commands: Iterable[dict], engine: Engine | None = None
 ) -> tuple[Engine, Gathered, float, int]:
-    """Processes `commands` in order (an iterable: a file is read as it goes); returns the
-    engine, the events gathered, the seconds spent in `Engine.process` and how many
-    commands ran. The commands are taken a chunk at a time, processed under the clock, and
-    their events gathered after it, so memory holds one chunk's events, not the run's."""
+    """Processes `commands` in order; returns the engine, the events gathered, the seconds
+    spent in `Engine.process` and how many commands ran. The commands are taken a chunk at
+    a time, processed under the clock, and their events gathered after it, so memory holds
+    one chunk's events and what the files need, not every event of the run."""
     engine = engine or Engine()
     process = engine.process
     gathered = Gathered()
