@@ -139,6 +139,7 @@ class Matcher:
         self.id_base = 0
         self._inbox: asyncio.Queue = asyncio.Queue(maxsize=10 * MAX_BATCH)
         self._tasks: list[asyncio.Task] = []
+        self._closing = False  # shutting down: the background tasks end, none starts again
         self._transport: Transport | None = None
         self._failed = False
         # liveness (time.monotonic()): the transport last answered the receive loop; the
@@ -232,12 +233,14 @@ class Matcher:
 
         async def supervise() -> None:
             pause = 0.1
-            while True:
+            while not self._closing:
                 started = time.monotonic()
                 try:
                     await work()
                 except Exception:
                     log.exception("matcher %r: %s failed; it starts again", self.shard, name)
+                if self._closing:
+                    return
                 if time.monotonic() - started > 10 * MAX_PAUSE_SECONDS:
                     pause = 0.1  # it had worked for a while: a new fault
                 await asyncio.sleep(pause)
@@ -248,7 +251,7 @@ class Matcher:
         return task
 
     def _task_ended(self, task: asyncio.Task) -> None:
-        if task.cancelled():
+        if task.cancelled() or self._closing:
             return
         log.critical("matcher %r: %s ended (%r): stopping", self.shard, task.get_name(),
                      task.exception())  # fmt: skip
@@ -264,6 +267,10 @@ class Matcher:
         return on_record
 
     async def _shutdown(self) -> None:
+        # The background tasks are cancelled and told to end. Telling matters: a Redis read
+        # once swallowed the cancellation and returned a batch, which the receive loop then
+        # waited to put into an inbox nothing drains any more: the process never exited.
+        self._closing = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -285,11 +292,13 @@ class Matcher:
         stamped with the time it was read (the matcher's order latency starts there)."""
         receive_many, put, clock = self._transport.receive_many, self._inbox.put, time.perf_counter
         channel, monotonic = self.channel, time.monotonic
-        while True:
+        while not self._closing:
             messages = await receive_many(channel, timeout=RECEIVE_WAIT_SECONDS)
             self.received_at = monotonic()
             received_at = clock()
             for message in messages:
+                if self._closing:  # read as the matcher stops: not run, as in a crash
+                    return
                 message["received_at"] = received_at
                 await put(message)
 

@@ -5,6 +5,7 @@ The real matcher runs in this process (tests/exchange/matcher_thread.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import time
 
@@ -12,6 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from matching.service import client
+from matching.service.matcher import MAX_BATCH
 from matching.service.matcher_db import status_cache_key
 from matching.service.transport import get_transport
 from tests.exchange.matcher_thread import MatcherThread
@@ -83,3 +85,30 @@ def test_a_journal_that_cannot_be_written_stalls_answers_until_it_can(tmp_path, 
         assert eventually(lambda: cache.get(status_cache_key(""))["journal_error"] is None)
     finally:
         running.stop()
+
+
+def test_the_matcher_stops_even_if_a_read_swallows_its_cancellation(tmp_path, market, monkeypatch):
+    """A Redis read once swallowed the receive loop's cancellation at shutdown and returned a
+    batch, which the loop then waited to put into an inbox nothing drains any more: SIGTERM
+    left the process up for good. Here the read does that on purpose, with more messages
+    than the inbox holds; the matcher must stop all the same, running none of them."""
+    transport_class = type(get_transport())
+    real_receive_many = transport_class.receive_many
+    swallowed = []
+    flood = [{"command": {"op": "tick"}} for _ in range(10 * MAX_BATCH + 5)]
+
+    async def swallowing_receive_many(self, *args, **kwargs):
+        try:
+            return await real_receive_many(self, *args, **kwargs)
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+            return [dict(message) for message in flood]
+
+    monkeypatch.setattr(transport_class, "receive_many", swallowing_receive_many)
+    running = MatcherThread(tmp_path / "data")
+    seq = running.matcher.engine.seq
+    assert running.terminate(timeout=20) == 0
+    assert swallowed, "the read was cancelled at shutdown"
+    assert running.matcher.engine.seq == seq  # none of the flood ran
