@@ -87,11 +87,16 @@ def test_a_journal_that_cannot_be_written_stalls_answers_until_it_can(tmp_path, 
         running.stop()
 
 
-def test_the_matcher_stops_even_if_a_read_swallows_its_cancellation(tmp_path, market, monkeypatch):
-    """A Redis read once swallowed the receive loop's cancellation at shutdown and returned a
-    batch, which the loop then waited to put into an inbox nothing drains any more: SIGTERM
-    left the process up for good. Here the read does that on purpose, with more messages
-    than the inbox holds; the matcher must stop all the same, running none of them."""
+@pytest.mark.parametrize("swallowed_as", ["a batch", "an error"])
+def test_the_matcher_stops_even_if_a_read_swallows_its_cancellation(
+    tmp_path, market, monkeypatch, swallowed_as
+):
+    """A Redis read once swallowed the receive loop's cancellation at shutdown: it returned a
+    batch, which the loop then waited to put into an inbox nothing drains any more, or it
+    raised an error of its own (a read timeout), after which the loop's supervisor started
+    the loop again. Either way SIGTERM left the process up for good. Here the read does
+    that on purpose (a batch larger than the inbox); the matcher must stop all the same,
+    running none of it."""
     transport_class = type(get_transport())
     real_receive_many = transport_class.receive_many
     swallowed = []
@@ -104,6 +109,8 @@ def test_the_matcher_stops_even_if_a_read_swallows_its_cancellation(tmp_path, ma
             if swallowed:
                 raise
             swallowed.append(True)
+            if swallowed_as == "an error":
+                raise TimeoutError("Timeout reading from redis") from None
             return [dict(message) for message in flood]
 
     monkeypatch.setattr(transport_class, "receive_many", swallowing_receive_many)
