@@ -20,6 +20,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
+from exchange.redis_connection import connection_options
+
 MAX_CONNECTIONS = 1000
 
 # loop -> {url: client}; loop -> {url: [(queue command, future)]}
@@ -33,7 +35,9 @@ def loop_client(url: str) -> aioredis.Redis:
     clients = _clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(url)
     if client is None:
-        client = clients[url] = aioredis.Redis.from_url(url, max_connections=MAX_CONNECTIONS)
+        client = clients[url] = aioredis.Redis.from_url(
+            url, max_connections=MAX_CONNECTIONS, **connection_options(url)
+        )
     return client
 
 

@@ -21,6 +21,7 @@ import weakref
 
 import redis.asyncio as aioredis
 
+from exchange.redis_connection import connection_options
 from exchange.services.disconnect_registry import (
     KEEP_RECORDS_SECONDS,
     DisconnectRegistry,
@@ -75,7 +76,9 @@ class RedisRegistry(DisconnectRegistry):
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = aioredis.Redis.from_url(self.location)
+            client = self._clients[loop] = aioredis.Redis.from_url(
+                self.location, **connection_options(self.location)
+            )
         return client
 
     def _keys(self, process: str) -> list[str]:

@@ -43,6 +43,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from exchange.redis_connection import connection_options
 from matching.service.transport import (
     RECEIVE_BATCH,
     REPLY_PREFIX,
@@ -82,6 +83,11 @@ _SEND_EACH_SHA = hashlib.sha1(_SEND_EACH.encode()).hexdigest()  # as redis-py na
 class RedisTransport(RedisChannelLayer, Transport):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # each host's pool connects with exchange/redis_connection.py's connection
+        self.hosts = [
+            {**host, **connection_options(host["address"])} if "address" in host else host
+            for host in self.hosts
+        ]
         self._channel_numbers = itertools.count(1)
         self._fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> ...
         self._last_score = 0.0
@@ -216,7 +222,8 @@ class RedisTransport(RedisChannelLayer, Transport):
             fetch = self._reply_fetches.get(loop)
             if fetch is None or fetch.done():
                 self._reply_fetches[loop] = loop.create_task(self._fetch_replies(waiters))
-            return await asyncio.wait_for(waiter, timeout)
+            async with asyncio.timeout(timeout):  # lighter than wait_for: no waiter of its own
+                return await waiter
         except UNREACHABLE as error:
             raise TransportUnavailable(str(error)) from error
         finally:
