@@ -23,10 +23,12 @@ database as fast as the persister writes, well within a second.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
 
 from django.conf import settings
+from redis.exceptions import NoScriptError
 
 from exchange.errors import ReadBehind
 from exchange.models import MatcherState
@@ -44,6 +46,7 @@ local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 """
+_RAISE_SHA = hashlib.sha1(_RAISE.encode()).hexdigest()  # as Redis names it
 
 _lock = threading.Lock()
 _local_fences: dict[int, tuple[float, dict[str, int]]] = {}  # user -> (expires at, fence)
@@ -67,10 +70,12 @@ async def fence_raise(*, user_id: int, shard: str, seq: int | None) -> None:
         return  # nothing journaled: nothing to wait for
     cache = redis_cache()
     if cache is not None:
-        key = cache.make_and_validate_key(_fence_key(user_id))
-        await in_turn(
-            cache_url(cache), lambda pipe: pipe.eval(_RAISE, 1, key, shard, seq, FENCE_SECONDS)
-        )
+        key, url = cache.make_and_validate_key(_fence_key(user_id)), cache_url(cache)
+        args = (1, key, shard, seq, FENCE_SECONDS)
+        try:  # the script by its digest, sent whole only when Redis does not know it
+            await in_turn(url, lambda pipe: pipe.evalsha(_RAISE_SHA, *args))
+        except NoScriptError:  # a Redis restarted or flushed
+            await in_turn(url, lambda pipe: pipe.eval(_RAISE, *args))
         return
     with _lock:
         expires, fence = _local_fences.get(user_id, (0.0, {}))

@@ -7,10 +7,13 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 from asgiref.sync import async_to_sync
 
 from exchange.models import MatcherState
+from exchange.selectors.async_cache import cache_url, redis_cache
 from exchange.services.read_fence import fence_raise
+from tests import services
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the reads run on threads of their own
 
@@ -56,3 +59,18 @@ def test_a_read_waits_until_the_database_has_the_command(market, maker_client) -
     state.save()
 
     assert maker_client.get("/api/v1/orders").status_code == 200
+
+
+def test_a_fence_is_raised_after_redis_forgot_its_script(settings, market, maker_client) -> None:
+    """The fence's script goes by its digest; a Redis that restarted (or flushed its scripts)
+    is sent it whole, and the fence still holds reads back."""
+    cache = redis_cache()
+    if cache is None:
+        services.unavailable("Redis", "the cache is not Redis (REDIS_URL)")
+    settings.EXCHANGE_READ_WAIT_MS = 150
+    MatcherState.objects.create(shard=SHARD, number=NUMBER, persisted_seq=40)
+    redis.Redis.from_url(cache_url(cache)).script_flush()
+
+    async_to_sync(fence_raise)(user_id=maker_client.user.pk, shard=SHARD, seq=41)
+
+    assert maker_client.get("/api/v1/orders").status_code == 503
