@@ -1,13 +1,22 @@
 """Each connection's bounded queue of outgoing messages, drained by one writer task.
 
 Nothing that produces messages (group handlers, the matcher's publications) ever waits on a
-client: it appends here and returns. The writer sends while the socket takes data. Daphne's
-ASGI `send` never waits (Twisted buffers without limit), so the writer watches the socket
-itself: it registers as a Twisted push producer on the connection, and Twisted pauses it when
-the socket's write buffer fills (the client stopped reading) and resumes it once drained.
+client: it appends here and returns. The writer sends while the socket takes data, and so
+watches the socket's write buffer itself, in the way of the server that runs the connection
+(`_server_connection` recognises it):
+- daphne: its ASGI `send` never waits (Twisted buffers without limit). The writer registers
+  as a Twisted push producer on the connection; Twisted pauses it when the write buffer passes
+  its high-water mark (the client stopped reading) and resumes it once drained.
+- uvicorn (and any asyncio server whose `send` belongs to the connection's protocol): its
+  `send` waits while the transport's write buffer is above its high-water mark, so the writer
+  would stop inside it, deaf to the queue. The writer takes the protocol's place on the
+  transport (`set_protocol`), passing every call on, and so hears `pause_writing` and
+  `resume_writing` as the server does; it only sends while the transport is writable.
 While paused, messages pile up here, each as the text it is sent as; past `limit` messages
 or `limit_bytes` of text the client is too far behind: it is told (`slow_consumer`, if the
-socket still takes it) and disconnected, and it resubscribes.
+socket still takes it) and disconnected, and it resubscribes. A client that does not answer
+the close within `CLOSE_HANDSHAKE_SECONDS` has its connection dropped (by autobahn under
+daphne, by the writer's abort of the asyncio transport otherwise).
 A connection with nothing to send gets a heartbeat every `heartbeat_seconds`.
 """
 
@@ -34,10 +43,12 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict], Awaitable[None]]
 SLOW_CONSUMER_CLOSE_CODE = 4008  # an application code (autobahn takes 1000 or 3000-4999)
 YIELD_EVERY = 64  # messages written before the writer lets other connections run
+# how long a client cut off has to answer the close (autobahn's closeHandshakeTimeout, daphne)
+CLOSE_HANDSHAKE_SECONDS = 1.0
 
 
 @implementer(IPushProducer)
-class _SocketWatch:
+class _TwistedWatch:
     """Twisted calls this when the connection's write buffer passes its high-water mark
     (pause) and when it has drained (resume). It takes the place of the producer already
     registered on the connection (the HTTP channel the WebSocket was upgraded from) and
@@ -46,6 +57,23 @@ class _SocketWatch:
     def __init__(self, outbox: Outbox, previous: Any | None) -> None:
         self._outbox = outbox
         self._previous = previous
+
+    @classmethod
+    def install(cls, outbox: Outbox, protocol: Any, send_buffer_bytes: int) -> bool:
+        if send_buffer_bytes > 0:
+            try:
+                _size_send_buffer(protocol.transport.getHandle(), send_buffer_bytes)
+            except AttributeError as exc:  # not a plain TCP socket (TLS, UNIX)
+                log.debug("ws: cannot size the send buffer: %r", exc)
+        previous = getattr(protocol.transport, "producer", None)
+        try:
+            if previous is not None:
+                protocol.unregisterProducer()
+            protocol.registerProducer(cls(outbox, previous), True)
+        except (RuntimeError, AttributeError) as exc:  # not a Twisted transport after all
+            log.warning("ws: cannot watch the socket: %r", exc)
+            return False
+        return True
 
     def pauseProducing(self) -> None:  # noqa: N802 -- Twisted's interface
         self._outbox.set_writable(False)
@@ -63,16 +91,73 @@ class _SocketWatch:
             self._previous.stopProducing()
 
 
-def _daphne_protocol(send: Any) -> Any | None:
-    """The Twisted protocol behind an ASGI `send`: daphne passes
-    `functools.partial(server.handle_reply, protocol)`, which Channels' session middleware
-    wraps in a method keeping it as `real_send`. None under another server (then only the
-    queue bound applies)."""
+class _AsyncioWatch(asyncio.Protocol):
+    """Stands in for the server's protocol on an asyncio transport (uvicorn's), passing every
+    call on to it, so that it behaves as before; the outbox hears the transport's flow control
+    (`pause_writing` when the write buffer passes its high-water mark, `resume_writing` once
+    it is below its low-water mark) and the connection's end."""
+
+    def __init__(self, outbox: Outbox, protocol: asyncio.Protocol) -> None:
+        self._outbox = outbox
+        self._protocol = protocol
+
+    @classmethod
+    def install(cls, outbox: Outbox, protocol: Any, send_buffer_bytes: int) -> bool:
+        transport = protocol.transport
+        if transport.is_closing():
+            return False
+        if send_buffer_bytes > 0:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                _size_send_buffer(sock, send_buffer_bytes)
+        transport.set_protocol(cls(outbox, protocol))
+        outbox.drop = transport.abort
+        return True
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._protocol.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._protocol.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._protocol.eof_received()
+
+    def pause_writing(self) -> None:
+        self._outbox.set_writable(False)
+        self._protocol.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._outbox.set_writable(True)
+        self._protocol.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._outbox.close()  # nothing more can be sent
+        self._protocol.connection_lost(exc)
+
+
+def _size_send_buffer(sock: Any, send_buffer_bytes: int) -> None:
+    """Caps the kernel's send buffer, so that a stalled client is noticed after less data."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+    except OSError as exc:  # not a plain TCP socket (UNIX)
+        log.debug("ws: cannot size the send buffer: %r", exc)
+
+
+def _server_connection(send: Any) -> tuple[type[_TwistedWatch] | type[_AsyncioWatch], Any] | None:
+    """The connection behind an ASGI `send` and the watch that fits its server: daphne passes
+    `functools.partial(server.handle_reply, protocol)`, a Twisted protocol; uvicorn passes its
+    asyncio protocol's bound `send`. Channels' session middleware wraps either in a method
+    keeping it as `real_send`. None under another server (then only the queue bound applies,
+    and the writer may wait inside `send`)."""
     for _ in range(8):
         for arg in getattr(send, "args", ()):
             if callable(getattr(arg, "registerProducer", None)) and getattr(arg, "transport", None):
-                return arg
-        send = getattr(getattr(send, "__self__", None), "real_send", None)
+                return _TwistedWatch, arg
+        owner = getattr(send, "__self__", None)
+        if isinstance(owner, asyncio.Protocol) and getattr(owner, "transport", None) is not None:
+            return _AsyncioWatch, owner
+        send = getattr(owner, "real_send", None)
         if send is None:
             return None
     return None
@@ -106,29 +191,19 @@ class Outbox:
         self._overflowed = ""  # what the client fell behind by: "N messages" or "N bytes"
         self.closed = False
         self._last_sent = time.monotonic()
+        # ends the connection at once, for a server that does not drop a client that leaves
+        # the close unanswered (set by the asyncio watch)
+        self.drop: Callable[[], None] | None = None
 
     def watch_socket(self, send: Any, send_buffer_bytes: int = 0) -> bool:
         """Follows the socket's write buffer (see the module docstring); optionally caps the
         kernel's send buffer so a stalled client is noticed after less data. Returns whether
         the socket could be watched."""
-        protocol = _daphne_protocol(send)
-        if protocol is None:
+        found = _server_connection(send)
+        if found is None:
             return False
-        if send_buffer_bytes > 0:
-            try:
-                handle = protocol.transport.getHandle()
-                handle.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
-            except (AttributeError, OSError) as exc:  # not a plain TCP socket (TLS, UNIX)
-                log.debug("ws: cannot size the send buffer: %r", exc)
-        previous = getattr(protocol.transport, "producer", None)
-        try:
-            if previous is not None:
-                protocol.unregisterProducer()
-            protocol.registerProducer(_SocketWatch(self, previous), True)
-        except (RuntimeError, AttributeError) as exc:  # not a Twisted transport after all
-            log.warning("ws: cannot watch the socket: %r", exc)
-            return False
-        return True
+        watch, connection = found
+        return watch.install(self, connection, send_buffer_bytes)
 
     def set_writable(self, writable: bool) -> None:
         self._writable = writable
@@ -183,7 +258,11 @@ class Outbox:
             if self._queue and self._writable:
                 text = self._queue.popleft()
                 self._bytes -= len(text)
-                await self._write(text)
+                try:
+                    await self._write(text)
+                except OSError:  # the connection is gone (uvicorn says so): nothing to write to
+                    self.close()
+                    return
                 written += 1
                 if written % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
@@ -208,23 +287,35 @@ class Outbox:
 
     async def _cut_off(self) -> None:
         """Too far behind: a last error (it lands in the socket's buffer, if the client ever
-        reads that far), then the close; Twisted drops the TCP connection if the client does
-        not answer the close handshake."""
+        reads that far), then the close. A client that leaves the close unanswered for
+        CLOSE_HANDSHAKE_SECONDS loses the TCP connection: autobahn drops it under daphne;
+        otherwise `drop` does, at once if the socket took neither (an asyncio server's `send`
+        waits while the socket is full)."""
         self._queue.clear()
         self._bytes = 0
         log.info("ws: a client fell more than %s behind: disconnected", self._overflowed)
+        closed = False
         try:
-            await self._write(
-                _text(
-                    error(
-                        "slow_consumer",
-                        f"More than {self._overflowed} waited for this client: disconnected. "
-                        "Reconnect and subscribe again for a fresh snapshot.",
-                    )
-                )
-            )
-            await self._send({"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE_CODE})
-        except Exception:  # the connection went meanwhile: nothing left to tell
+            await asyncio.wait_for(self._say_goodbye(), CLOSE_HANDSHAKE_SECONDS)
+            closed = True
+        except (TimeoutError, OSError):  # the socket takes nothing more, or it is gone
+            pass
+        except Exception:
             log.exception("ws: cutting a slow client off failed")
         finally:
+            if self.drop is not None:
+                delay = CLOSE_HANDSHAKE_SECONDS if closed else 0
+                asyncio.get_running_loop().call_later(delay, self.drop)
             self._on_cut_off()
+
+    async def _say_goodbye(self) -> None:
+        await self._write(
+            _text(
+                error(
+                    "slow_consumer",
+                    f"More than {self._overflowed} waited for this client: disconnected. "
+                    "Reconnect and subscribe again for a fresh snapshot.",
+                )
+            )
+        )
+        await self._send({"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE_CODE})
