@@ -1,8 +1,9 @@
 """Real servers for the WebSocket tests, and a signed HTTP client for their REST API: the
 embedded exchange (`runexchange`: SQLite, the in-memory transport, the matcher on daphne's
-loop) in a process of its own; daphne in front of a `run_matcher` (PostgreSQL, Redis), in a
-process of its own; or daphne in a thread of the test process, in front of the test's
-in-process matcher (tests/exchange/matcher_thread.py) over the in-memory transport."""
+loop) in a process of its own; daphne, or the Procfile's `web:` command (uvicorn), in front of
+a `run_matcher` (PostgreSQL, Redis), in a process of its own; or daphne in a thread of the
+test process, in front of the test's in-process matcher (tests/exchange/matcher_thread.py)
+over the in-memory transport."""
 
 from __future__ import annotations
 
@@ -131,24 +132,16 @@ def start_embedded(template: Path, data_dir: Path, **settings: str) -> Server:
     return server
 
 
-class Daphne:
-    """`daphne exchange.asgi:application` run from / with the checkout on PYTHONPATH."""
+class WebProcess:
+    """A web server's command run from `cwd` (/ unless told: processes run from any working
+    directory, API.md) with the checkout on PYTHONPATH; its output is kept for failures."""
 
-    def __init__(self, port: int, env: dict) -> None:
+    def __init__(self, command: list[str], env: dict, cwd: Path = Path("/")) -> None:
         self.output: list[str] = []
         self.popen = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "exchange.asgi:application",
-            ],
+            command,
             env={**env, "PYTHONPATH": str(ROOT)},
-            cwd="/",
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -173,12 +166,40 @@ class Daphne:
                 self.popen.wait(10)
 
 
-def start_daphne(data_dir: Path, **settings: str) -> Server:
-    """Daphne on the test database and Redis (a `run_matcher` must be running)."""
+class Daphne(WebProcess):
+    """`daphne exchange.asgi:application`."""
+
+    def __init__(self, port: int, env: dict) -> None:
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        super().__init__([*command, "exchange.asgi:application"], env)
+
+
+def procfile_web_command() -> str:
+    """The command of the Procfile's `web:` line, as written there."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError("the Procfile has no `web:` line")
+
+
+class ProcfileWeb(WebProcess):
+    """The Procfile's `web:` command, run as a Procfile runner runs it: by a shell, with PORT
+    set, from the Procfile's directory (the shell `exec`s it: this process is the server's);
+    the virtualenv's scripts first on PATH."""
+
+    def __init__(self, port: int, env: dict) -> None:
+        scripts = str(Path(sys.executable).parent)
+        env = {**env, "PORT": str(port), "PATH": f"{scripts}:{env.get('PATH', os.defpath)}"}
+        super().__init__(["/bin/sh", "-c", f"exec {procfile_web_command()}"], env, ROOT)
+
+
+def start_web(data_dir: Path, server_class: type[WebProcess] = Daphne, **settings: str) -> Server:
+    """A web process (`server_class`: daphne, or the Procfile's web command) on the test
+    database and Redis (a `run_matcher` must be running)."""
     port = free_port()
     # the test process's key: API key secrets made here are encrypted under it
     env = process_env(data_dir, SECRET_KEY=django_settings.SECRET_KEY, **settings)
-    process = Daphne(port, env)
+    process = server_class(port, env)
     server = Server(port, process, {})
 
     def serving() -> bool:
@@ -189,11 +210,16 @@ def start_daphne(data_dir: Path, **settings: str) -> Server:
             return False
 
     try:
-        wait_until(serving, "daphne serves")
+        wait_until(serving, f"{server_class.__name__} serves")
     except BaseException:
         process.stop()
         raise
     return server
+
+
+def start_daphne(data_dir: Path, **settings: str) -> Server:
+    """Daphne on the test database and Redis (a `run_matcher` must be running)."""
+    return start_web(data_dir, Daphne, **settings)
 
 
 class DaphneThread:
