@@ -35,7 +35,9 @@ def test_the_same_bytes_as_redis_py(command) -> None:
     )
 
 
-@pytest.mark.parametrize("value", [None, True, object(), [1]], ids=repr)
+@pytest.mark.parametrize(
+    "value", [None, True, object(), [1]], ids=["None", "bool", "object", "list"]
+)
 def test_a_value_redis_cannot_take_is_a_data_error(value) -> None:
     with pytest.raises(DataError):
         Connection().pack_command("SET", "k", value)
