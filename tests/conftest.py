@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import gc
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +42,31 @@ def django_db_modify_db_settings(
     if database["ENGINE"] == "django.db.backends.sqlite3":
         name = tmp_path_factory.mktemp("database") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """pytest-django's, and before it drops a PostgreSQL test database, the other sessions
+    still open on it ended: threads of this process that read the database (the shared
+    threads of exchange/selectors/db_thread.py, an in-process matcher's) keep a connection
+    while they live, and the drop would fail ("being accessed by other users") and leave the
+    database behind. Each session ended is named on stderr."""
+    yield
+    gc.collect()  # the connections of threads that ended are closed with them
+    with django_db_blocker.unblock():
+        for alias in connections:
+            each = connections[alias]
+            if each.vendor != "postgresql":
+                continue
+            with each.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, application_name, state, left(query, 100),"
+                    " pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                for row in cursor.fetchall():
+                    print(f"test database {alias}: ended a session still open: {row[:4]}",
+                          file=sys.stderr)  # fmt: skip
 
 
 @pytest.fixture(scope="session", autouse=True)
