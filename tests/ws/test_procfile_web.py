@@ -18,9 +18,8 @@ import pytest
 
 from tests.ws.conftest import key_of
 from tests.ws.servers import ProcfileWeb, Server, start_web
-from tests.ws.stalled import StalledClient
 from tests.ws.test_book_stream import rebuilt_equals_rest
-from tests.ws.test_slow_consumer import LEVELS, QUEUE, ROUNDS, sweep
+from tests.ws.test_slow_consumer import QUEUE, assert_a_stalled_client_is_cut_off_and_slows_no_one
 from tests.ws.wsclient import rest_levels
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -98,29 +97,4 @@ def test_a_client_that_stops_reading_is_cut_off_under_the_procfile_web_command(
     start_procfile_web, traders, connect
 ) -> None:
     server = start_procfile_web(EXCHANGE_WS_QUEUE_SIZE=QUEUE, EXCHANGE_WS_SEND_BUFFER_BYTES=8192)
-    stalled = StalledClient(server.port)
-    for channel in ("book", "trades"):
-        stalled.send({"op": "subscribe", "channel": channel, "symbol": "BTC-USDT"})
-    watcher = connect(server.ws_url)
-    watcher.subscribe("book", "BTC-USDT")
-    watcher.subscribe("trades", "BTC-USDT")
-    seller, buyer = connect(server.ws_url), connect(server.ws_url)
-    seller.auth(key_of(traders[0]))
-    buyer.auth(key_of(traders[1]))
-
-    responses = [response for _ in range(ROUNDS) for response in sweep(seller, buyer)]
-    data, ended = stalled.read_to_the_end()
-    stalled.close()
-    book, rest = rebuilt_equals_rest(watcher, server.http)
-    trade_ids = set()
-    while len(trade_ids) < ROUNDS * LEVELS:  # every trade, whatever the stalled client did
-        trade_ids.add(watcher.of_type("trade")["trade_id"])
-    again = connect(server.ws_url)
-    again.subscribe("book", "BTC-USDT")
-
-    assert {response["status"] for response in responses} == {201}
-    assert ended, "the server kept the stalled connection open"
-    assert f"more than {QUEUE} messages behind" in server.output()
-    assert data.startswith(b"\x81")  # it did get messages before it stopped reading
-    assert book.levels() == rest_levels(rest)
-    assert again.of_type("snapshot", channel="book")["seq"] > 0
+    assert_a_stalled_client_is_cut_off_and_slows_no_one(server, traders, connect)

@@ -55,6 +55,14 @@ def test_a_client_that_stops_reading_is_cut_off_and_slows_no_one(
         EXCHANGE_WS_QUEUE_SIZE=QUEUE,
         EXCHANGE_WS_SEND_BUFFER_BYTES=8192,
     )
+    assert_a_stalled_client_is_cut_off_and_slows_no_one(server, traders, connect)
+
+
+def assert_a_stalled_client_is_cut_off_and_slows_no_one(server, traders, connect) -> None:
+    """A client subscribed to the book and trades stops reading while two traders sweep the
+    book: it is cut off and its connection ended, while a watcher that reads gets every
+    trade and a book equal to REST's, and a client that subscribes again gets a snapshot
+    (`server` started with EXCHANGE_WS_QUEUE_SIZE=QUEUE)."""
     stalled = StalledClient(server.port)
     for channel in ("book", "trades"):
         stalled.send({"op": "subscribe", "channel": channel, "symbol": "BTC-USDT"})
@@ -79,7 +87,7 @@ def test_a_client_that_stops_reading_is_cut_off_and_slows_no_one(
     assert ended, "the server kept the stalled connection open"
     assert f"more than {QUEUE} messages behind" in server.output()
     # the `slow_consumer` error is the last message before the close, but the client cannot
-    # read it here: it is still stuck in buffers when Twisted resets the connection
+    # read it here: it is still stuck in buffers when the server drops the connection
     assert data.startswith(b"\x81")  # it did get messages before it stopped reading
     assert book.levels() == rest_levels(rest)
     assert again.of_type("snapshot", channel="book")["seq"] > 0
