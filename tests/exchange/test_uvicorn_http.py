@@ -1,9 +1,11 @@
 """exchange/uvicorn_http.py: the production server's HTTP protocol refuses a request's head past
 16 KiB (431, the API's envelope, the connection closed), as daphne refuses it, and serves
-everything under it, on a kept-alive connection too."""
+everything under it, on a kept-alive connection too; a connection that sends no request, or
+a head too slowly, is closed after the keep-alive timeout (408 for a head begun)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -16,6 +18,8 @@ from exchange.uvicorn_http import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 
 
 async def _app(scope, receive, send) -> None:
+    if scope["path"] == "/slow":
+        await asyncio.sleep(2)
     body = b""
     while True:
         message = await receive()
@@ -31,9 +35,19 @@ async def _app(scope, receive, send) -> None:
 
 @pytest.fixture(scope="module")
 def server_port():
+    yield from _serve(timeout_keep_alive=60)
+
+
+@pytest.fixture(scope="module")
+def impatient_port():
+    """A server that waits at most a second for a request's head."""
+    yield from _serve(timeout_keep_alive=1)
+
+
+def _serve(timeout_keep_alive: int):
     config = uvicorn.Config(
         _app, host="127.0.0.1", port=0, http=BoundedHttpToolsProtocol, lifespan="off",
-        log_level="error", loop="asyncio",
+        log_level="error", loop="asyncio", timeout_keep_alive=timeout_keep_alive,
     )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -96,3 +110,38 @@ def test_each_request_on_a_kept_alive_connection_has_its_own_bound(server_port) 
 
     assert answer.count(b"HTTP/1.1 200") == 3
     assert b"431" not in answer
+
+
+def _closed_after(port: int, data: bytes) -> tuple[bytes, float]:
+    """What the server answers to `data` (sent, then nothing more), and when it closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        started = time.monotonic()
+        client.sendall(data)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+        return received, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "sent", [b"", b"POST /x HTTP/1.1\r\nhost: t\r\n"], ids=["nothing", "part of a head"]
+)
+def test_a_connection_whose_head_does_not_come_is_closed(impatient_port, sent) -> None:
+    answer, after = _closed_after(impatient_port, sent)
+
+    assert 0.5 < after < 5
+    if sent:
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout")
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "request_timeout"
+    else:
+        assert answer == b""
+
+
+def test_a_slow_answer_is_not_cut_by_the_head_s_time(impatient_port) -> None:
+    """The head came in time: the answer may take longer, and the connection then has the
+    keep-alive's time again for its next head."""
+    request = _request(10, close=False).replace(b"POST /x", b"POST /slow")
+    answer, after = _closed_after(impatient_port, request)
+
+    assert answer.count(b"HTTP/1.1 200") == 1
+    assert 2.5 < after < 8  # 2 s of answer, then about a second of keep-alive
