@@ -162,6 +162,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("EXCHANGE_DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The order path's one-row reads (is a client_order_id new? a cancelled order's status):
+# PostgreSQL is asked from the event loop itself, on its own psycopg connections; any other
+# database on a shared thread (exchange/selectors/loop_reads.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    EXCHANGE_LOOP_READS = {"BACKEND": "exchange.selectors.loop_reads.PsycopgOnLoop"}
+else:
+    EXCHANGE_LOOP_READS = {"BACKEND": "exchange.selectors.loop_reads.OnSharedThread"}
 EXCHANGE_TICKER_CACHE_SECONDS = 1.0
 # how long a ticker waits for the cached book to reach its last trade (exchange/services/ticker.py)
 EXCHANGE_TICKER_BOOK_WAIT_SECONDS = 2.0

@@ -12,13 +12,13 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q
 
 from exchange.api.order_output import order_from_row
 from exchange.errors import InvalidCursor, InvalidParameter
 from exchange.models import Order, Trade
 from exchange.selectors.async_cache import cache_get
+from exchange.selectors.loop_reads import first_row
 from matching.engine.domain import LIVE_STATUSES
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,22 +76,16 @@ _CLIENT_ID_SQL = (
 _STATUS_SQL = f"SELECT status, last_seq FROM {Order._meta.db_table} WHERE id = %s AND user_id = %s"
 
 
-def _first_row(sql: str, params: list) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-def order_status(user_id: int, order_id: int) -> tuple[str, int] | None:
+async def order_status(user_id: int, order_id: int) -> tuple[str, int] | None:
     """The status the database holds for the user's order, and the seq that set it (None if
     it holds no such order)."""
-    row = _first_row(_STATUS_SQL, [order_id, user_id])
+    row = await first_row(_STATUS_SQL, [order_id, user_id])
     return None if row is None else (row[0], row[1])
 
 
-def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
+async def order_with_client_id(user_id: int, client_order_id: str) -> int | None:
     """The id of the user's order placed with `client_order_id`, if the database has one."""
-    row = _first_row(_CLIENT_ID_SQL, [user_id, client_order_id])
+    row = await first_row(_CLIENT_ID_SQL, [user_id, client_order_id])
     return None if row is None else row[0]
 
 

@@ -92,7 +92,7 @@ async def order_place(*, user_id: int, body: object) -> dict:
     # The database answers for every order it holds (across shards, and those the matcher
     # has forgotten: matching/client_id_retention.py); the matcher for the rest, in sequence.
     if client_order_id is not None:
-        existing = await db_read(order_with_client_id, user_id, client_order_id)
+        existing = await order_with_client_id(user_id, client_order_id)
         if existing is not None:
             raise rejection(
                 "duplicate_client_order_id", command, market, {"existing_order_id": existing}
@@ -177,7 +177,7 @@ async def _cancelled(
         raise OrderNotOpen(mine[-1]["status"])
     event = mine[-1] if mine else None
     if from_cache and event is None:  # no longer open: only its status is needed now
-        stored = await db_read(order_status, user_id, order_id)
+        stored = await order_status(user_id, order_id)
         if stored is not None and stored[1] > recent_seq:  # the newer of the two
             known = {**known, "status": stored[0]}
     elif from_cache and event["filled_quantity"] != known["filled_quantity"]:

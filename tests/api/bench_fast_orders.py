@@ -22,6 +22,7 @@ import json
 import os
 import pstats
 import time
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -71,11 +72,15 @@ async def _run(app, client: SignedClient, price: str) -> tuple[float, float, flo
         profiler.enable()  # on the event loop's thread
     body = {"symbol": "BTC-USDT", "side": "buy", "type": "limit", "price": price,
             "quantity": "0.001"}  # fmt: skip
-    place_one = (app, client, "POST", "/api/v1/orders", json.dumps(body).encode())
+    # each order with a client_order_id of its own, as the load tool's and most programs'
+    bodies = [json.dumps({**body, "client_order_id": uuid.uuid4().hex}).encode() for _ in range(N)]
     cpu, wall = time.process_time(), time.perf_counter()
     for start in range(0, N, IN_FLIGHT):
         answers = await asyncio.gather(
-            *(_request(*place_one) for _ in range(min(IN_FLIGHT, N - start)))
+            *(
+                _request(app, client, "POST", "/api/v1/orders", placed)
+                for placed in bodies[start : start + IN_FLIGHT]
+            )
         )
         ids += [answer["order_id"] for answer in answers]
     place = (time.process_time() - cpu, time.perf_counter() - wall)
