@@ -50,7 +50,7 @@ async def market_of(symbol: str) -> Market:
     cached = _markets.get(canonical) if canonical else None
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    market = canonical and await Market.objects.filter(symbol=canonical).afirst()
+    market = canonical and await db_read(_market_named, canonical)
     if market is not None:
         _markets[canonical] = (time.monotonic() + MARKET_TTL_SECONDS, market)
     if market is None:
@@ -132,8 +132,17 @@ async def shard_of_order(order_id: int, known: dict | None) -> str | None:
             return (await market_of(known["symbol"])).shard
         except UnknownSymbol:  # the market is gone
             return None
-    state = await MatcherState.objects.filter(number=order_id // ID_SPACE).afirst()
-    return state.shard if state else None
+    return await db_read(_shard_numbered, order_id // ID_SPACE)
+
+
+# Read on the shared threads, with their lasting connections: the ORM's own async methods
+# would run them on the request's thread, and the order fast path makes one per request.
+def _market_named(symbol: str) -> Market | None:
+    return Market.objects.filter(symbol=symbol).first()
+
+
+def _shard_numbered(number: int) -> str | None:
+    return MatcherState.objects.filter(number=number).values_list("shard", flat=True).first()
 
 
 async def order_cancel(*, user_id: int, order_id: int) -> dict:

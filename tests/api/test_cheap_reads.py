@@ -5,13 +5,16 @@ second per process, and database connections last (CONN_MAX_AGE) and recover whe
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
 from django.db import Error, connection
+from django.db.backends.signals import connection_created
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,7 +22,7 @@ from django.utils import timezone
 from exchange.models import Market, Trade
 from exchange.observability import matcher_reports
 from exchange.selectors import db_thread
-from exchange.services import ticker
+from exchange.services import orders, ticker
 from tests.api.test_trades_public import record_trade
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_book_writer")]
@@ -208,3 +211,30 @@ def test_a_dead_connection_idle_for_a_while_is_replaced_before_use(monkeypatch) 
     before, after = asyncio.run(scenario())
 
     assert after is not before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_order_path_reads_markets_and_shards_on_the_shared_threads(market: Market) -> None:
+    """Not on a thread of the request's own (the ORM's async methods would): the order fast
+    path makes one per request and sends no request_finished, so a connection opened there
+    would stay open until the garbage collector found it; 10 requests would open 10."""
+    opened: list[int] = []
+
+    def count(sender, connection, **kwargs) -> None:
+        opened.append(threading.get_ident())
+
+    async def scenario() -> None:
+        one_shared_thread()
+        for _ in range(10):
+            orders.forget_markets()
+            async with ThreadSensitiveContext():  # as each request on the fast path
+                await orders.market_of(market.symbol)
+                await orders.shard_of_order(10**15, None)
+
+    connection_created.connect(count)
+    try:
+        asyncio.run(scenario())
+    finally:
+        connection_created.disconnect(count)
+
+    assert len(opened) <= 1
