@@ -166,7 +166,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 # PostgreSQL is asked from the event loop itself, on its own psycopg connections; any other
 # database on a shared thread (exchange/selectors/loop_reads.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    EXCHANGE_LOOP_READS = {"BACKEND": "exchange.selectors.loop_reads.PsycopgOnLoop"}
+    EXCHANGE_LOOP_READS = {
+        "BACKEND": "exchange.selectors.loop_reads.PsycopgOnLoop",
+        # off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in
+        # transaction mode)
+        "OPTIONS": {"prepared": env_bool("EXCHANGE_DB_PREPARED_READS", True)},
+    }
 else:
     EXCHANGE_LOOP_READS = {"BACKEND": "exchange.selectors.loop_reads.OnSharedThread"}
 EXCHANGE_TICKER_CACHE_SECONDS = 1.0

@@ -34,6 +34,7 @@ print(json.dumps({
     "TIME_ZONE": settings.TIME_ZONE,
     "EXCHANGE_FSYNC": settings.EXCHANGE_FSYNC,
     "INSTALLED_APPS": settings.INSTALLED_APPS,
+    "EXCHANGE_LOOP_READS": settings.EXCHANGE_LOOP_READS,
 }))
 """
 

@@ -184,3 +184,28 @@ def _gone(pid: int, within: float = 5.0) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("prepared", "options", "kept"),
+    [
+        (True, {}, 1),
+        (False, {}, 0),
+        (True, {"prepare_threshold": None}, 0),  # the database's OPTIONS decide
+    ],
+    ids=["prepared", "not-prepared", "options-decide"],
+)
+def test_statements_are_prepared_in_the_server_unless_told_not_to(
+    postgres, monkeypatch, prepared, options, kept
+) -> None:
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    reader = PsycopgOnLoop(prepared=prepared)
+
+    async def scenario():
+        await reader.first_row("SELECT 41 + %s", [1])
+        return await reader.first_row(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT 41 + %"],
+        )
+
+    assert asyncio.run(scenario()) == (kept,)

@@ -29,6 +29,26 @@ def test_it_uses_postgres_when_database_url_is_set(load_settings: LoadSettings) 
     assert database["NAME"] == "test"
 
 
+@pytest.mark.parametrize(("value", "prepared"), [(None, True), ("0", False), ("1", True)])
+def test_the_order_path_s_postgresql_reads_are_prepared_unless_turned_off(
+    load_settings: LoadSettings, value: str | None, prepared: bool
+) -> None:
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
+    if value is not None:
+        env["EXCHANGE_DB_PREPARED_READS"] = value
+
+    reads = load_settings(**env)["EXCHANGE_LOOP_READS"]
+
+    assert reads["BACKEND"] == "exchange.selectors.loop_reads.PsycopgOnLoop"
+    assert reads["OPTIONS"] == {"prepared": prepared}
+
+
+def test_the_order_path_s_sqlite_reads_go_to_the_shared_threads(load_settings) -> None:
+    reads = load_settings()["EXCHANGE_LOOP_READS"]
+
+    assert reads["BACKEND"] == "exchange.selectors.loop_reads.OnSharedThread"
+
+
 def test_it_reads_hosts_data_dir_and_fsync_policy(load_settings: LoadSettings, tmp_path) -> None:
     settings = load_settings(
         EXCHANGE_ALLOWED_HOSTS="a.example,b.example",
