@@ -9,7 +9,8 @@ import pytest
 
 from matching.service import client
 
-pytestmark = [pytest.mark.django_db]
+# committed: the order path reads the market on a shared thread, with a connection of its own
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
