@@ -12,31 +12,16 @@ round trip (exchange/api/address_gate.py).
 
 from __future__ import annotations
 
-import threading
-
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from exchange.api.rate_window import SlidingWindow
+from exchange.configured import FromSettings
 
 
 class ConfiguredStore:
     """The store of settings.EXCHANGE_RATE_STORE, with the store's own methods."""
 
     def __init__(self) -> None:
-        self._built_from: dict | None = None
-        self._store = None
+        self._current = FromSettings("EXCHANGE_RATE_STORE")
         self._local = None
-        self._build_lock = threading.Lock()
-
-    def _current(self):
-        config = settings.EXCHANGE_RATE_STORE
-        if config is not self._built_from:
-            with self._build_lock:
-                if config is not self._built_from:
-                    self._store = import_string(config["BACKEND"])(**config.get("OPTIONS", {}))
-                    self._built_from = config
-        return self._store
 
     @property
     def local(self):

@@ -16,17 +16,15 @@ does: django.db.OperationalError or InterfaceError, which the API answers with a
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Sequence
 
 import psycopg
-from django.conf import settings
 from django.db import connection, connections, utils
-from django.utils.module_loading import import_string
 
+from exchange.configured import FromSettings
 from exchange.selectors.db_thread import db_read
 
 
@@ -199,28 +197,9 @@ async def _close(conn: psycopg.AsyncConnection) -> None:
         pass
 
 
-class _Configured:
-    """The reader of settings.EXCHANGE_LOOP_READS, built on first use and again when the
-    setting changes (tests override it)."""
-
-    def __init__(self) -> None:
-        self._built_from: dict | None = None
-        self._reader = None
-        self._lock = threading.Lock()
-
-    def reader(self):
-        config = settings.EXCHANGE_LOOP_READS
-        if config is not self._built_from:
-            with self._lock:
-                if config is not self._built_from:
-                    self._reader = import_string(config["BACKEND"])(**config.get("OPTIONS", {}))
-                    self._built_from = config
-        return self._reader
-
-
-_configured = _Configured()
+_reader = FromSettings("EXCHANGE_LOOP_READS")
 
 
 async def first_row(sql: str, params: Sequence) -> tuple | None:
     """The first row `sql` (with `%s` placeholders for `params`) reads, or None."""
-    return await _configured.reader().first_row(sql, params)
+    return await _reader().first_row(sql, params)
