@@ -256,22 +256,41 @@ def test_the_report_gives_each_group_and_the_total(tmp_path) -> None:
     assert report["clock_ticks_per_s"] == 100
     assert report["groups"] == {
         "loadgen": {"cpu_s": 0.2, "ms_per_order": 0.5, "ms_per_request": 0.4, "cores": 0.1,
-                    "processes": 1, "ended_uncounted": 0},
+                    "per_loadgen": 1.0, "processes": 1, "ended_uncounted": 0},
         "web": {"cpu_s": 2.0, "ms_per_order": 5.0, "ms_per_request": 4.0, "cores": 1.0,
-                "processes": 1, "ended_uncounted": 0},
+                "per_loadgen": 10.0, "processes": 1, "ended_uncounted": 0},
         "run_matcher": {"cpu_s": 1.0, "ms_per_order": 2.5, "ms_per_request": 2.0,
-                        "cores": 0.5, "processes": 2, "ended_uncounted": 0},
+                        "cores": 0.5, "per_loadgen": 5.0, "processes": 2, "ended_uncounted": 0},
         "redis-server": {"cpu_s": 0.0, "ms_per_order": 0.0, "ms_per_request": 0.0,
-                         "cores": 0.0, "processes": 1, "ended_uncounted": 0},
+                         "cores": 0.0, "per_loadgen": 0.0, "processes": 1, "ended_uncounted": 0},
     }  # fmt: skip
     assert report["total"] == {
-        "cpu_s": 3.2, "ms_per_order": 8.0, "ms_per_request": 6.4, "cores": 1.6
+        "cpu_s": 3.2, "ms_per_order": 8.0, "ms_per_request": 6.4, "cores": 1.6,
+        "per_loadgen": 16.0,
     }  # fmt: skip
     table = cpu.format_table(report).splitlines()
     assert table[0] == "CPU over the measured 2 s: 400 orders accepted, 500 requests answered"
-    assert table[1].split() == ["group", "procs", "CPU", "s", "cores", "ms/order", "ms/request"]
-    assert table[3].split() == ["web", "1", "2.00", "1.00", "5.000", "4.000"]
-    assert table[-1].split() == ["total", "3.20", "1.60", "8.000", "6.400"]
+    assert table[1].split() == [
+        "group", "procs", "CPU", "s", "cores", "ms/order", "ms/request", "÷loadgen"
+    ]  # fmt: skip
+    assert table[3].split() == ["web", "1", "2.00", "1.00", "5.000", "4.000", "10.00"]
+    assert table[-1].split() == ["total", "3.20", "1.60", "8.000", "6.400", "16.00"]
+
+
+def test_a_run_in_which_the_tool_used_no_cpu_has_no_ratio_to_it(tmp_path) -> None:
+    proc = FakeProc(tmp_path)
+    production_tree(proc)
+    start = proc.snapshot()
+    proc.add(300, "python -m daphne -b 127.0.0.1 -p 8300 exchange.asgi:application", 1, 650, 50)
+    end = proc.snapshot()
+
+    report = cpu.cpu_report(
+        cpu.parse_watches(["web=asgi"]), start, end, orders=1, requests=1, elapsed=1.0,
+        self_pid=SELF, ticks_per_second=100,
+    )  # fmt: skip
+
+    assert report["groups"]["web"]["per_loadgen"] is None
+    assert report["total"]["per_loadgen"] is None
 
 
 # ---- real processes --------------------------------------------------------------------------

@@ -268,21 +268,32 @@ def cpu_report(
     ticks_per_second: int | None = None,
 ) -> dict:
     """The report's `cpu` section: each group's figures (`processes` counted, `ended` ones
-    whose last part is lost) and their total."""
+    whose last part is lost) and their total.
+
+    `per_loadgen` is a group's CPU divided by the tool's own in the same run. The tool does
+    the same work for each order whatever serves it, so where a machine's speed moves from
+    one run to the next (a shared VM), this ratio compares runs that CPU ms cannot."""
     hz = ticks_per_second or clock_ticks_per_second()
-    groups, total_ticks = {}, 0
-    for watch in watches:
-        ticks, processes, ended = group_ticks(watch, start, end, self_pid)
-        total_ticks += ticks
-        figures = cpu_figures(ticks / hz, orders=orders, requests=requests, elapsed=elapsed)
-        groups[watch.name] = {**figures, "processes": processes, "ended_uncounted": ended}
+    counted = [(watch, *group_ticks(watch, start, end, self_pid)) for watch in watches]
+    own = next((ticks for watch, ticks, _, _ in counted if watch.own), 0)
+
+    def figures(ticks: int) -> dict:
+        return {
+            **cpu_figures(ticks / hz, orders=orders, requests=requests, elapsed=elapsed),
+            "per_loadgen": round(ticks / own, 3) if own else None,
+        }
+
+    groups = {
+        watch.name: {**figures(ticks), "processes": processes, "ended_uncounted": ended}
+        for watch, ticks, processes, ended in counted
+    }
     return {
         "orders": orders,
         "requests": requests,
         "elapsed_s": round(elapsed, 3),
         "clock_ticks_per_s": hz,
         "groups": groups,
-        "total": cpu_figures(total_ticks / hz, orders=orders, requests=requests, elapsed=elapsed),
+        "total": figures(sum(ticks for _, ticks, _, _ in counted)),
     }
 
 
@@ -295,7 +306,8 @@ def format_table(report: dict) -> str:
     lines = [
         f"CPU over the measured {report['elapsed_s']:g} s: {report['orders']:,} orders "
         f"accepted, {report['requests']:,} requests answered",
-        f"{'group':<16} {'procs':>5} {'CPU s':>9} {'cores':>6} {'ms/order':>9} {'ms/request':>10}",
+        f"{'group':<16} {'procs':>5} {'CPU s':>9} {'cores':>6} {'ms/order':>9} {'ms/request':>10}"
+        f" {'÷loadgen':>8}",
     ]
     rows = [*report["groups"].items(), ("total", {**report["total"], "processes": None})]
     for name, figures in rows:
@@ -303,6 +315,6 @@ def format_table(report: dict) -> str:
         lines.append(
             f"{name:<16} {procs:>5} {number(figures['cpu_s'], 2):>9} "
             f"{number(figures['cores'], 2):>6} {number(figures['ms_per_order'], 3):>9} "
-            f"{number(figures['ms_per_request'], 3):>10}"
+            f"{number(figures['ms_per_request'], 3):>10} {number(figures['per_loadgen'], 2):>8}"
         )
     return "\n".join(lines)
