@@ -62,6 +62,8 @@ def _read_window(market: Market, latest: int, latest_seq: int) -> Kept:
     # the market's trades are committed in id order, so the window holds every trade up to
     # its last one and none after; trades up to `latest` that it lacks are out of the window
     covered = max(latest, figures["last"][0] if figures["count"] else 0)
+    if covered > latest:  # committed between the two reads: the book must reach it too
+        latest_seq = last_trade(market)[1]
     return Kept(figures, covered, latest_seq, began + settings.EXCHANGE_TICKER_CACHE_SECONDS)
 
 

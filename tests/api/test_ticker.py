@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from exchange.models import Market
 from exchange.selectors import market_data
+from exchange.services import ticker
 from matching.service.protocol import book_cache_key
 from tests.api.test_trades_public import record_trade
 
@@ -115,6 +116,27 @@ def test_the_best_prices_are_of_a_book_at_least_as_new_as_the_last_trade(
     body = client.get("/api/v1/ticker/ETH-EUR").json()
 
     read.join()
+    assert (body["last"], body["ask"]) == ("100.00", "101.00")
+
+
+def test_a_trade_committed_while_the_ticker_reads_is_shown_with_a_book_that_has_it(
+    client: Client, market: Market, monkeypatch, settings
+) -> None:
+    """The ticker reads the latest trade, then the window: a trade committed in between is
+    in the window, and the book must be at least as new as that trade, not the one before."""
+    settings.EXCHANGE_TICKER_BOOK_WAIT_SECONDS = 30.0
+    window = ticker.ticker_window
+
+    def a_trade_comes_first(**kwargs):
+        trade = record_trade(market, "100", "1")  # the persister commits it now
+        cache_book(trade.seq - 1, "100.00")  # the book the trade took the ask of
+        threading.Timer(0.2, cache_book, (trade.seq, "101.00")).start()  # the refresh
+        return window(**kwargs)
+
+    monkeypatch.setattr(ticker, "ticker_window", a_trade_comes_first)
+
+    body = client.get("/api/v1/ticker/ETH-EUR").json()
+
     assert (body["last"], body["ask"]) == ("100.00", "101.00")
 
 
