@@ -297,14 +297,13 @@ class RedisTransport(RedisChannelLayer, Transport):
         one round trip with Redis 7's BZMPOP, two before it (ZPOPMIN, then BZPOPMIN)."""
         connection = self.connection(index)
         if self._has_bzmpop:
+            connection.set_response_callback("BZMPOP", _bzmpop_members)
             try:
-                result = await connection.bzmpop(timeout, 1, [key], min=True, count=count)
+                return await connection.bzmpop(timeout, 1, [key], min=True, count=count)
             except ResponseError as error:
                 if "unknown command" not in str(error).lower():
                     raise
                 self._has_bzmpop = False  # an older Redis
-            else:
-                return [] if result is None else [member for member, _ in result[1]]
         popped = await connection.zpopmin(key, count)
         if popped:
             return [member for member, _ in popped]
@@ -403,6 +402,12 @@ class RedisTransport(RedisChannelLayer, Transport):
             # a group message names every member of this process it is for
             for member in channel if isinstance(channel, list) else (channel,):
                 self.receive_buffer[member].put_nowait(message)
+
+
+def _bzmpop_members(response, **options) -> list[bytes]:
+    """BZMPOP's answer as its members, oldest first. redis-py's own callback formats each
+    score as text and parses it back (on RESP3): about a tenth of the matcher's time."""
+    return [] if response is None else [member for member, _ in response[1]]
 
 
 def _resolve(waiter: asyncio.Future, message: dict) -> None:
