@@ -157,9 +157,9 @@ class JournalWriter:
         if seq != self._next_seq:
             raise ValueError(f"journal expects seq {self._next_seq}, got {seq}")
         self._next_seq = seq + 1
-        seq_ts = _SEQ_TS.pack(seq, ts)
-        crc = zlib.crc32(payload, zlib.crc32(seq_ts))
-        self._buffer.append(struct.pack("<II", len(payload), crc) + seq_ts + payload)
+        crc = zlib.crc32(payload, zlib.crc32(_SEQ_TS.pack(seq, ts)))
+        # header and payload apart: `commit` joins them, so the payload is copied once
+        self._buffer += (HEADER.pack(len(payload), crc, seq, ts), payload)
 
     def commit(self) -> int:
         """Writes the buffered batch, fsyncs it by policy, and returns the last seq written.
@@ -184,7 +184,7 @@ class JournalWriter:
                 except OSError:  # the next commit tries again before it writes
                     pass
                 raise
-            records = len(self._buffer)
+            records = len(self._buffer) // 2  # each a header and a payload
             self._buffer.clear()
             self._size += len(data)
             self.batches += 1
