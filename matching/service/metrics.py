@@ -148,10 +148,10 @@ class MatcherMetrics:
         if commands:
             self.commands.inc(commands)
             self.command_window.add(commands)
-        window, histograms = self.order_window, self._order_seconds
+        histograms = self._order_seconds
         for op, seconds in orders:
             histograms[op].observe(seconds)
-            window.record(seconds)
+        self.order_window.record_many([seconds for _, seconds in orders])
 
     def watch(self, persister, seq: int, channel_depth: int | None, inbox_depth: int) -> None:
         """The gauges, sampled by the matcher's housekeeping."""

@@ -67,6 +67,29 @@ def test_past_the_cap_count_and_max_stay_exact() -> None:
     assert (summary["count"], summary["max"], summary["p99"]) == (51, 900_000, 1000)
 
 
+def test_recording_many_at_once_is_recording_each() -> None:
+    durations = [micros / 1e6 for micros in (300, 5, 70_000, 9, 1200, 44)]
+    each, many = LatencyWindow(clock=Clock(1000.0)), LatencyWindow(clock=Clock(1000.0))
+    for duration in durations:
+        each.record(duration)
+
+    many.record_many(durations)
+    many.record_many([])
+
+    assert many.summary() == each.summary()
+    assert many.summary()["max"] == 70_000
+
+
+def test_recording_many_past_the_cap_keeps_count_and_max_exact() -> None:
+    window = LatencyWindow(per_second_cap=10, clock=Clock(1000.0))
+    window.record_many([0.001] * 8)
+    window.record_many([0.001] * 5 + [0.9])  # two of these sampled; the max is beyond
+
+    summary = window.summary()
+
+    assert (summary["count"], summary["max"], summary["p99"]) == (14, 900_000, 1000)
+
+
 def test_counts_per_second_over_the_window() -> None:
     clock = Clock(1000.0)
     counts = CountWindow(seconds=60, clock=clock)
