@@ -29,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import orjson
@@ -38,7 +39,16 @@ from exchange.api.formatting import iso_from_ms
 from exchange.selectors.db_thread import closing_on_error
 from exchange.services.read_fence import fence_raise
 from matching.engine import Engine
-from matching.engine.events import CONFIGURED, MARKET_STATUS, ORDER, REFUSED, TRADE, as_record
+from matching.engine.events import (
+    CONFIGURED,
+    MARKET_STATUS,
+    ORDER,
+    REFUSED,
+    TRADE,
+    OrderUpdate,
+    Trade,
+    as_record,
+)
 from matching.journal import JournalWriter, prune_segments
 from matching.recovery import recover
 from matching.service import config_sync, disconnect_reaper, funds_sync, protocol, snapshot_child
@@ -535,13 +545,12 @@ class Matcher:
         for event in events:
             kind = event[0]
             if kind is ORDER:
-                order = as_record(event)
-                if order.price is not None and order.symbol is not None:
-                    touched.add((order.symbol, order.side, order.price))
+                symbol, side, price = _ORDER_LEVEL(event)
+                if price is not None and symbol is not None:
+                    touched.add((symbol, side, price))
             elif kind is TRADE:
-                trade = as_record(event)
-                resting_side = "sell" if trade.taker_side == "buy" else "buy"
-                touched.add((trade.symbol, resting_side, trade.price))
+                symbol, taker_side, price = _TRADE_LEVEL(event)
+                touched.add((symbol, "sell" if taker_side == "buy" else "buy", price))
             elif kind is CONFIGURED:
                 configured = as_record(event)
                 if configured.op in ("symbol", "market"):
@@ -724,13 +733,24 @@ class Matcher:
 _FLAT = frozenset((str, int, bool, type(None)))
 
 
+def _fields(record, *names: str) -> itemgetter:
+    """A getter of the fields `names` of an engine event of `record`'s layout (events.py):
+    reading by name, without making the record."""
+    return itemgetter(*(record._fields.index(name) for name in names))
+
+
+# the book levels an event touches: an order's (symbol, side, price), a trade's resting side
+_ORDER_LEVEL = _fields(OrderUpdate, "symbol", "side", "price")
+_TRADE_LEVEL = _fields(Trade, "symbol", "taker_side", "price")
+
+
 def journal_payload(command: dict) -> bytes:
     """`command` as its journal record's compact JSON, read back (matching/recovery.py) as
     the same dict. A flat command of strings, integers, booleans and nulls (every order
     command) by orjson, about ten times quicker than the standard library; the rest by the
     standard library, which orjson does not write alike everywhere (a NaN float becomes
     `null`; an integer past 64 bits or a key that is no string is refused)."""
-    if all(type(value) in _FLAT for value in command.values()):
+    if _FLAT.issuperset(map(type, command.values())):
         try:
             return orjson.dumps(command)
         except TypeError:  # an integer past 64 bits, a key that is no string

@@ -25,6 +25,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import (
     InterfaceError,
@@ -52,9 +53,10 @@ TRANSFER_OPS = ("credit", "debit")
 _STOP = object()
 
 
-@dataclass(frozen=True)
-class Item:
-    """One journaled command and its events (as `event_format.event_dict` makes them)."""
+class Item(NamedTuple):
+    """One journaled command and its events (as `event_format.event_dict` makes them); a
+    NamedTuple, which the matcher makes for each command at a third of a frozen dataclass's
+    cost."""
 
     seq: int
     ts: int
