@@ -11,7 +11,8 @@ disconnect registry) connects with `PackedConnection` when its URL is `redis://`
   a command;
 - a connection with a socket timeout bounds the write with `asyncio.timeout` on the
   caller's task, where redis-py's `asyncio.wait_for` makes a task, and costs a turn of the
-  event loop, for every command sent.
+  event loop, for every command sent; and only a write the socket did not take at once
+  can wait, so only then is the timer armed.
 """
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ class PackedConnection(Connection):
         if isinstance(command, bytes):
             command = [command]
         try:
-            async with asyncio.timeout(self.socket_timeout):
-                self._writer.writelines(command)
+            self._writer.writelines(command)
+            if not self._writer.transport.get_write_buffer_size():
+                # the socket took it all: drain cannot wait (it only raises a lost
+                # connection's error), so no timer is armed and cancelled for it
                 await self._writer.drain()
+            else:
+                async with asyncio.timeout(self.socket_timeout):
+                    await self._writer.drain()
         except TimeoutError:
             await self.disconnect(nowait=True)
             raise RedisTimeoutError("Timeout writing to socket") from None

@@ -12,7 +12,7 @@ from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocket
 from redis.exceptions import DataError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from exchange import redis_turn
+from exchange import redis_connection, redis_turn
 from exchange.redis_connection import PackedConnection, connection_options
 from matching.service.transport_redis import RedisTransport
 
@@ -59,6 +59,33 @@ def test_a_write_past_the_socket_timeout_is_a_timeout_and_drops_the_connection()
             with pytest.raises(RedisTimeoutError, match="Timeout writing to socket"):
                 await connection.send_command("SET", "k", b"x" * 64_000_000, check_health=False)
             assert not connection.is_connected
+
+    asyncio.run(scenario())
+
+
+def test_a_write_the_socket_takes_at_once_arms_no_timer(monkeypatch) -> None:
+    """Only a write that can wait for room is bounded: one that went out whole is not."""
+    armed = []
+    real_timeout = asyncio.timeout
+
+    def counting_timeout(delay):
+        armed.append(delay)
+        return real_timeout(delay)
+
+    monkeypatch.setattr(redis_connection.asyncio, "timeout", counting_timeout)
+
+    async def scenario() -> None:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            port = server.getsockname()[1]
+            connection = PackedConnection(port=port, socket_timeout=0.3)
+            await connection._connect()
+            await connection.send_command("SET", "k", b"small", check_health=False)
+            assert armed == []
+            with pytest.raises(RedisTimeoutError):
+                await connection.send_command("SET", "k", b"x" * 64_000_000, check_health=False)
+            assert armed == [0.3]
 
     asyncio.run(scenario())
 
