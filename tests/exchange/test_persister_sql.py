@@ -18,7 +18,8 @@ from django.db import DataError, connection, transaction
 from accounts.models import Balance, LedgerEntry, Transfer
 from exchange.models import Market, MatcherState, Order, OrderEvent, Trade
 from matching.service import persister, persister_sql
-from matching.service.persister import moment, write_items
+from matching.service.matcher_db import shard_state
+from matching.service.persister import moment, record_persisted, write_items
 from tests import services
 from tests.exchange.engine_run import START_MS, Matcher
 
@@ -328,3 +329,16 @@ def test_a_field_the_rows_lack_gets_its_default_as_with_the_orm(postgres):
     transfer = Transfer.objects.get()
     assert transfer.status == "pending"  # the field's default
     assert before <= transfer.created_at <= datetime.now(UTC)  # auto_now_add
+
+
+def test_the_persisted_seq_recorded_only_moves_forward() -> None:
+    """A batch written again (after a crash, or twice) never takes the shard's position back."""
+    state = shard_state("persisted-seq")
+
+    record_persisted(state.pk, 7)
+    record_persisted(state.pk, 5)
+    assert MatcherState.objects.get(pk=state.pk).persisted_seq == 7
+
+    record_persisted(state.pk, 9)
+    assert MatcherState.objects.get(pk=state.pk).persisted_seq == 9
+    assert MatcherState.objects.exclude(pk=state.pk).filter(persisted_seq__gt=0).count() == 0
