@@ -79,6 +79,27 @@ return added
 """
 _SEND_EACH_SHA = hashlib.sha1(_SEND_EACH.encode()).hexdigest()  # as redis-py names it
 
+# `publish`'s first round trip on one host. KEYS: r message keys, then g group keys; ARGV: r,
+# the r messages, their score, the message expiry, the group members' expired-before. Adds
+# each message (no capacity check, as `send_many`), and returns each group's members after
+# dropping the expired ones.
+_ADD_AND_READ_GROUPS = """
+local r = tonumber(ARGV[1])
+local score, expiry, expired = ARGV[r + 2], ARGV[r + 3], ARGV[r + 4]
+for i = 1, r do
+    redis.call('ZADD', KEYS[i], score, ARGV[i + 1])
+    redis.call('EXPIRE', KEYS[i], expiry)
+end
+local members = {}
+for i = r + 1, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, expired)
+    members[i - r] = redis.call('ZRANGE', KEYS[i], 0, -1)
+end
+return members
+"""
+_ADD_AND_READ_SHA = hashlib.sha1(_ADD_AND_READ_GROUPS.encode()).hexdigest()
+_SCRIPTS = {_SEND_EACH_SHA: _SEND_EACH, _ADD_AND_READ_SHA: _ADD_AND_READ_GROUPS}
+
 
 class RedisTransport(RedisChannelLayer, Transport):
     def __init__(self, *args, **kwargs) -> None:
@@ -146,17 +167,16 @@ class RedisTransport(RedisChannelLayer, Transport):
             groups[self.consistent_hash(group)].append(group)
         members: dict[str, list[str]] = {}
         for index in sends.keys() | groups.keys():
-            pipe = self.connection(index).pipeline(transaction=False)
-            for key, data in sends.get(index, ()):
-                pipe.zadd(key, {data: now})
-                pipe.expire(key, expiry)
-            for group in groups.get(index, ()):
-                key = self._group_key(group)
-                pipe.zremrangebyscore(key, min=0, max=int(now) - self.group_expiry)
-                pipe.zrange(key, 0, -1)
-            results = await pipe.execute()
-            read = results[2 * len(sends.get(index, ())) :]
-            for group, names in zip(groups.get(index, ()), read[1::2], strict=True):
+            host_sends, host_groups = sends.get(index, ()), groups.get(index, ())
+            # one script call: a pipeline of as many commands cost redis-py's Python for each
+            read = await self._script(
+                index,
+                _ADD_AND_READ_SHA,
+                [key for key, _ in host_sends] + [self._group_key(g) for g in host_groups],
+                [len(host_sends), *(data for _, data in host_sends)]
+                + [repr(now), expiry, int(now) - self.group_expiry],
+            )
+            for group, names in zip(host_groups, read, strict=True):
                 members[group] = [name.decode("utf8") for name in names]
         deliveries: dict[int, list[tuple[str, bytes, int]]] = defaultdict(list)
         for group, message in group_messages:
@@ -185,7 +205,6 @@ class RedisTransport(RedisChannelLayer, Transport):
     async def _send_each(self, index: int, entries: list[tuple[str, bytes, int]]) -> list[int]:
         """Adds each (key, data, capacity) on host `index` in one script call: 1 for each
         one added, 0 for each whose channel was full."""
-        connection = self.connection(index)  # the loop's connection
         now = time.time()
         keys = [key for key, _, _ in entries]
         args = [
@@ -195,13 +214,17 @@ class RedisTransport(RedisChannelLayer, Transport):
             int(now) - int(self.expiry),
             int(self.expiry),
         ]
-        # the script by its digest, as redis-py's Script calls it, without making (and
-        # hashing) a Script object each time
+        return await self._script(index, _SEND_EACH_SHA, keys, args)
+
+    async def _script(self, index: int, sha: str, keys: list, args: list):
+        """Runs one of `_SCRIPTS` on host `index` by its digest, as redis-py's Script calls
+        it, without making (and hashing) a Script object each time."""
+        connection = self.connection(index)  # the loop's connection
         try:
-            return await connection.evalsha(_SEND_EACH_SHA, len(keys), *keys, *args)
+            return await connection.evalsha(sha, len(keys), *keys, *args)
         except NoScriptError:  # a Redis restarted or flushed: loaded again
-            await connection.script_load(_SEND_EACH)
-            return await connection.evalsha(_SEND_EACH_SHA, len(keys), *keys, *args)
+            await connection.script_load(_SCRIPTS[sha])
+            return await connection.evalsha(sha, len(keys), *keys, *args)
 
     # ---- request and reply (matching/service/client.py) ----------------------------------
 

@@ -98,6 +98,21 @@ def test_sends_go_on_after_redis_forgot_the_send_script(redis_url: str) -> None:
     assert run(redis_url, scenario) == [0, 1]
 
 
+def test_group_sends_go_on_after_redis_forgot_the_scripts(redis_url: str) -> None:
+    """A group send runs both of the layer's scripts: the one that reads the members and
+    the one that delivers."""
+
+    async def scenario(layer):
+        channel = await layer.new_channel()
+        await layer.group_add("watchers", channel)
+        await layer.group_send_many([("watchers", {"type": "g", "to": 0})])
+        await layer.connection(0).script_flush()  # as a Redis restarted would have
+        await layer.group_send_many([("watchers", {"type": "g", "to": 1})])
+        return [(await asyncio.wait_for(layer.receive(channel), PROMPT))["to"] for _ in "ab"]
+
+    assert run(redis_url, scenario) == [0, 1]
+
+
 def test_a_full_channel_refuses_a_send(redis_url: str) -> None:
     async def scenario(layer):
         await layer.send("small", {"type": "a"})
