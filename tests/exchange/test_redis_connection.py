@@ -5,6 +5,7 @@ the exchange's asyncio clients connect with it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 
 import pytest
@@ -45,16 +46,21 @@ def test_a_value_redis_cannot_take_is_a_data_error(value) -> None:
         PackedConnection().pack_command("SET", "k", value)
 
 
-def test_a_write_past_the_socket_timeout_is_a_timeout_and_drops_the_connection() -> None:
-    """A server that never reads: the write waits for room, then times out."""
+@contextlib.asynccontextmanager
+async def to_a_server_that_never_reads():
+    """A connection (socket timeout 0.3 s) to a server that accepts and never reads: a large
+    enough write fills the socket's buffers and waits for room."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        connection = PackedConnection(port=server.getsockname()[1], socket_timeout=0.3)
+        await connection._connect()  # the socket alone: the server never answers a HELLO
+        yield connection
 
+
+def test_a_write_past_the_socket_timeout_is_a_timeout_and_drops_the_connection() -> None:
     async def scenario() -> None:
-        with socket.socket() as server:
-            server.bind(("127.0.0.1", 0))
-            server.listen()
-            port = server.getsockname()[1]
-            connection = PackedConnection(port=port, socket_timeout=0.3)
-            await connection._connect()  # the socket alone: the server never answers a HELLO
+        async with to_a_server_that_never_reads() as connection:
             assert connection.is_connected
             with pytest.raises(RedisTimeoutError, match="Timeout writing to socket"):
                 await connection.send_command("SET", "k", b"x" * 64_000_000, check_health=False)
@@ -75,12 +81,7 @@ def test_a_write_the_socket_takes_at_once_arms_no_timer(monkeypatch) -> None:
     monkeypatch.setattr(redis_connection.asyncio, "timeout", counting_timeout)
 
     async def scenario() -> None:
-        with socket.socket() as server:
-            server.bind(("127.0.0.1", 0))
-            server.listen()
-            port = server.getsockname()[1]
-            connection = PackedConnection(port=port, socket_timeout=0.3)
-            await connection._connect()
+        async with to_a_server_that_never_reads() as connection:
             await connection.send_command("SET", "k", b"small", check_health=False)
             assert armed == []
             with pytest.raises(RedisTimeoutError):
