@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Sequence
 
 WINDOW_SECONDS = 60
 
@@ -45,17 +46,10 @@ class LatencyWindow:
         return index
 
     def record(self, duration: float) -> None:
-        with self._lock:
-            index = self._slot(int(self.clock()))
-            _, samples, count = self._slots[index]
-            count[0] += 1
-            if len(samples) < self.cap:
-                samples.append(duration)
-            if duration > self._max[index]:
-                self._max[index] = duration
+        self.record_many((duration,))
 
-    def record_many(self, durations: list[float]) -> None:
-        """`record` of each, all in the same second (a batch's: one look at the clock)."""
+    def record_many(self, durations: Sequence[float]) -> None:
+        """Records each duration, all in the same second (a batch's: one look at the clock)."""
         if not durations:
             return
         with self._lock:
