@@ -14,6 +14,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from matching.service.loop_histogram import LoopHistogram
 from matching.service.rolling import CountWindow, LatencyWindow
 
 # seconds: 50 µs to 10 s, about three steps a decade
@@ -45,15 +46,16 @@ class MatcherMetrics:
         def labelled(metric):
             return metric.labels(shard=shard)
 
-        self.order_seconds = Histogram(
+        self.order_seconds = LoopHistogram(
             "exchange_matcher_order_seconds",
             "Order handling in the matcher: from reading an order command off the channel "
             "layer to sending its reply (engine, journal fsync, publishing)",
             labels + ["op"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
+            [(shard, op) for op in ORDER_OPS],
+            LATENCY_BUCKETS,
+            registry,
         )
-        self._order_seconds = {op: self.order_seconds.labels(shard, op) for op in ORDER_OPS}
+        self._order_children = {op: (shard, op) for op in ORDER_OPS}
         self.commands = labelled(
             Counter("exchange_matcher_commands", "Commands processed", labels, registry=registry)
         )
@@ -144,13 +146,13 @@ class MatcherMetrics:
     # ---- recording ----------------------------------------------------------------------
 
     def batch_done(self, commands: int, orders: list[tuple[str, float]]) -> None:
-        """A batch answered: `commands` processed, and each order command's (op, seconds)."""
+        """A batch answered: `commands` processed, and each order command's (op, seconds).
+        Called on the matcher's loop, which also answers `report` (`LoopHistogram`)."""
         if commands:
             self.commands.inc(commands)
             self.command_window.add(commands)
-        histograms = self._order_seconds
-        for op, seconds in orders:
-            histograms[op].observe(seconds)
+        children = self._order_children
+        self.order_seconds.observe_many([(children[op], seconds) for op, seconds in orders])
         self.order_window.record_many([seconds for _, seconds in orders])
 
     def watch(self, persister, seq: int, channel_depth: int | None, inbox_depth: int) -> None:
