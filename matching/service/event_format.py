@@ -63,19 +63,33 @@ def market_status_dict(event: tuple) -> dict:
     }
 
 
-def _lots(market, lots: int) -> str:
-    return "0" if market is None else format_units(lots, market.lot_num, market.lot_places)
-
-
 def _order(engine: Engine, event: tuple) -> dict:
     _, order_id, user, symbol, side, status, price, quantity, filled, remaining, visible, reason = (
         event
     )
     market = engine.markets.get(symbol) if symbol is not None else None
-    if market is None or price is None:
+    if market is None:
         price_text = None
+        quantity_text = filled_text = left_text = open_text = visible_text = "0"
     else:
-        price_text = format_units(price, market.tick_num, market.tick_places)
+        num, places = market.lot_num, market.lot_places
+        if price is None:
+            price_text = None
+        else:
+            price_text = format_units(price, market.tick_num, market.tick_places)
+        # the five quantities are mostly two values (a resting order's quantity and 0, a
+        # filled one's quantity and 0): each is written once, as the one before if equal
+        quantity_text = format_units(quantity, num, places)
+        filled_text = quantity_text if filled == quantity else format_units(filled, num, places)
+        left = quantity - filled
+        if left == quantity:
+            left_text = quantity_text
+        elif left == filled:
+            left_text = filled_text
+        else:
+            left_text = format_units(left, num, places)
+        open_text = left_text if remaining == left else format_units(remaining, num, places)
+        visible_text = open_text if visible == remaining else format_units(visible, num, places)
     return {
         "kind": ORDER,
         "order_id": order_id,
@@ -84,12 +98,12 @@ def _order(engine: Engine, event: tuple) -> dict:
         "side": side,
         "status": status,
         "price": price_text,
-        "quantity": _lots(market, quantity),
-        "filled_quantity": _lots(market, filled),
+        "quantity": quantity_text,
+        "filled_quantity": filled_text,
         # API.md: always quantity - filled; `open_quantity` is what can still trade
-        "remaining_quantity": _lots(market, quantity - filled),
-        "open_quantity": _lots(market, remaining),
-        "visible_quantity": _lots(market, visible),
+        "remaining_quantity": left_text,
+        "open_quantity": open_text,
+        "visible_quantity": visible_text,
         "reason": reason or None,
     }
 
