@@ -437,8 +437,9 @@ class Persister:
         self.stuck: Stuck | None = None
         # how long each batch's oldest command waited to be written: the lag, over a minute
         self.delays = LatencyWindow()
-        self._queued_at: deque[tuple[int, float]] = deque()  # (seq, when put), oldest first
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # (the last seq of a put, when put), oldest first
+        self._queued_at: deque[tuple[int, float]] = deque()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # lists of items, and _STOP
         self._thread = threading.Thread(target=self._run, name="persister", daemon=True)
         self._idle = threading.Condition()
         self._stopping = threading.Event()
@@ -447,9 +448,14 @@ class Persister:
         self._thread.start()
 
     def put(self, item: Item) -> None:
-        self.queued_seq = item.seq
-        self._queued_at.append((item.seq, time.monotonic()))
-        self._queue.put(item)
+        self.put_many([item])
+
+    def put_many(self, items: list[Item]) -> None:
+        """Queues commands, in seq order, at once (the matcher's batch: one queue entry)."""
+        if items:
+            self.queued_seq = items[-1].seq
+            self._queued_at.append((items[-1].seq, time.monotonic()))
+            self._queue.put(items)
 
     def lag(self) -> int:
         """Commands journaled but not yet in the database."""
@@ -487,23 +493,23 @@ class Persister:
         stopping = False
         began = 0.0
         while not stopping:
-            item = self._queue.get()
-            if item is _STOP:
+            items = self._queue.get()
+            if items is _STOP:
                 break
             wait = began + self.gather_seconds - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             began = time.monotonic()
-            batch = [item]
-            while len(batch) < self.max_batch:
+            batch = list(items)
+            while len(batch) < self.max_batch:  # may pass it by one put's items
                 try:
-                    item = self._queue.get_nowait()
+                    items = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is _STOP:
+                if items is _STOP:
                     stopping = True
                     break
-                batch.append(item)
+                batch += items
             if not self._write(batch):
                 break
         close_old_connections()

@@ -49,3 +49,24 @@ def test_without_a_gather_time_each_write_takes_what_is_waiting(batches):
         assert persister.wait_idle(5)
     persister.stop()
     assert batches == [[1], [2]]
+
+
+def test_a_put_of_several_commands_is_written_together_and_lags_until_all_are(batches):
+    persister = Persister(1, max_batch=2)
+    persister.put_many([item(1), item(2), item(3)])  # queued before the thread starts
+    persister.put_many([])  # nothing: no entry in the queue, no lag
+    assert persister.lag() == 3 and persister.lag_seconds() > 0
+    persister.start()
+    assert persister.wait_idle(5)
+    persister.stop()
+    assert batches == [[1, 2, 3]]  # one put is one write, even past max_batch
+    assert persister.lag() == 0 and persister.lag_seconds() == 0.0
+
+
+def test_the_lag_lasts_until_the_last_command_of_a_put_is_written():
+    persister = Persister(1)
+    persister.put_many([item(1), item(2)])
+    persister._written(1)  # the database has the first only
+    assert persister.lag() == 1 and persister.lag_seconds() > 0
+    persister._written(2)
+    assert persister.lag() == 0 and persister.lag_seconds() == 0.0
