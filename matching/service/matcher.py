@@ -146,6 +146,7 @@ class Matcher:
         self.engine: Engine | None = None
         self.writer: JournalWriter | None = None
         self.persister: Persister | None = None
+        self._refusing_new = False  # new orders refused `service_busy` (the persister's busy)
         self.id_base = 0
         self._inbox: asyncio.Queue = asyncio.Queue(maxsize=10 * MAX_BATCH)
         self._tasks: list[asyncio.Task] = []
@@ -375,6 +376,7 @@ class Matcher:
         flush = False
         commands_before = self.stats.commands
         orders: list[tuple[str, float]] = []  # (op, when read) of each order command
+        self._refusing_new = self.persister.busy()  # once a batch: it changes slowly
         for message in batch:
             if message.get("type") == "matcher.internal":
                 if message["kind"] == "died":
@@ -523,7 +525,7 @@ class Matcher:
             return [(None, command, [self._status()])]
         if op == "tick" and not self._expiry_due(now):
             return [(None, command, [])]  # nothing would change: not worth a journal record
-        if op == "new" and self.persister.busy():
+        if op == "new" and self._refusing_new:
             return [(None, command, [_refusal("new", "service_busy")])]
         return [self._execute_one(command, now, touched)]
 
@@ -601,10 +603,11 @@ class Matcher:
         trades: dict[str, list[dict]] = {}
         statuses: list[dict] = []  # MARKET_STATUS events: rare (a breaker, a halt)
         config_results = []
+        persisted: list[Item] = []
         for message, results in done:
             for seq, command, events in results:
                 if seq is not None:
-                    self.persister.put(Item(seq, command["ts"], command, events))
+                    persisted.append(Item(seq, command["ts"], command, events))
                     if command.get("op") in CONFIG_OPS:
                         config_results.append((command, events))
                 for event in events:
@@ -623,6 +626,7 @@ class Matcher:
             reply_to = message.get("reply_to")
             if reply_to:
                 replies.append((reply_to, protocol.reply(message.get("req"), results)))
+        self.persister.put_many(persisted)
         feeds = [
             (protocol.user_group(user), {"type": "user.events", "events": events})
             for user, events in users.items()
