@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
+from matching.gc_tuning import freeze_recovered, tune_for_serving
 from matching.service.matcher import Matcher, shard_dirs
 
 
@@ -73,6 +74,7 @@ class Command(BaseCommand):
         # The persister thread is busy under load; with the default 5 ms switch interval the
         # event loop waited up to that long for the GIL after each Redis reply or fsync.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        tune_for_serving()
         try:
             with asyncio.Runner(loop_factory=matcher_loop_factory()) as runner:
                 runner.run(self._run(new_matcher(shard)))
@@ -87,6 +89,7 @@ class Command(BaseCommand):
         ready = asyncio.create_task(matcher.ready.wait())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
         if matcher.ready.is_set():
+            freeze_recovered()
             self.stdout.write(
                 f"matcher {matcher.shard or '(default)'} on channel {matcher.channel!r} "
                 f"at seq {matcher.engine.seq}"
