@@ -19,6 +19,7 @@ from exchange.api.fast_orders import fast_orders  # noqa: E402
 from exchange.consumers.origin import origin_validated  # noqa: E402
 from exchange.observability.order_timing import order_timed  # noqa: E402
 from exchange.routing import websocket_urlpatterns  # noqa: E402
+from matching.gc_tuning import freeze_existing, tune_for_serving  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -31,3 +32,8 @@ application = ProtocolTypeRouter(
         "websocket": origin_validated(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# A server process from here on: the collector's thresholds raised, and the modules and
+# Django's registries, built by now, left out of its collections (matching/gc_tuning.py).
+tune_for_serving()
+freeze_existing()

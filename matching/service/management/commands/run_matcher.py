@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-from matching.gc_tuning import freeze_recovered, tune_for_serving
+from matching.gc_tuning import freeze_existing, tune_for_serving
 from matching.service.matcher import Matcher, shard_dirs
 
 
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         ready = asyncio.create_task(matcher.ready.wait())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
         if matcher.ready.is_set():
-            freeze_recovered()
+            freeze_existing()
             self.stdout.write(
                 f"matcher {matcher.shard or '(default)'} on channel {matcher.channel!r} "
                 f"at seq {matcher.engine.seq}"
