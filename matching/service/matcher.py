@@ -301,8 +301,8 @@ class Matcher:
     async def _receive(self) -> None:
         """Moves messages from the transport to the inbox, which the loop drains, each
         stamped with the time it was read (the matcher's order latency starts there)."""
-        receive_many, put, clock = self._transport.receive_many, self._inbox.put, time.perf_counter
-        channel, monotonic = self.channel, time.monotonic
+        receive_many, clock = self._transport.receive_many, time.perf_counter
+        inbox, channel, monotonic = self._inbox, self.channel, time.monotonic
         while not self._closing:
             messages = await receive_many(channel, timeout=RECEIVE_WAIT_SECONDS)
             self.received_at = monotonic()
@@ -311,7 +311,10 @@ class Matcher:
                 if self._closing:  # read as the matcher stops: not run, as in a crash
                     return
                 message["received_at"] = received_at
-                await put(message)
+                if inbox.full():  # the loop is behind: wait for room
+                    await inbox.put(message)
+                else:  # without a coroutine for each message
+                    inbox.put_nowait(message)
 
     async def _tick(self) -> None:
         """Housekeeping: book snapshots, idle fsync, heartbeat, configuration sync. Each
