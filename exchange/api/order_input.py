@@ -8,10 +8,10 @@ so there is one source of truth for the rules.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
+from exchange import json_codec
 from exchange.api.errors import ApiError
 
 # API name -> the engine's; `tif` and `stp` (SPEC.md's names) are accepted as aliases.
@@ -54,15 +54,15 @@ CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+def _utf8_json(raw: bytes) -> object:
+    return json_codec.standard_loads(raw.decode("utf-8"))
 
 
 def parsed_json(raw: bytes) -> object:
     """The request body as JSON, whatever its content type; ApiError `invalid_json` if it is
     not (NaN and Infinity are not JSON either)."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+        return json_codec.loads(raw, slow=_utf8_json)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError("invalid_json", "The body is not valid JSON.") from None
 

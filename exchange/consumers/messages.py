@@ -7,9 +7,9 @@ Every problem with a client message is a `ClientError`, answered with
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from exchange import json_codec
 from exchange.selectors.candles import INTERVALS_MS
 from matching.service.protocol import now_ms
 
@@ -60,10 +60,6 @@ def error(code: str, message: str, *, field: str | None = None, **extra) -> dict
     }
 
 
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse(text_data: str | None, bytes_data: bytes | None, max_bytes: int) -> dict:
     """The client message as a dict; ClientError if it is too big, not JSON or not an object.
     Size is checked before parsing, so a huge frame costs no parsing time."""
@@ -71,7 +67,7 @@ def parse(text_data: str | None, bytes_data: bytes | None, max_bytes: int) -> di
     if raw is None or len(raw) > max_bytes:
         raise ClientError("message_too_large", f"A message is at most {max_bytes} bytes.")
     try:
-        message = json.loads(raw, parse_constant=_no_constants)
+        message = json_codec.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ClientError("invalid_json", "The message is not valid JSON.") from None
     if not isinstance(message, dict):

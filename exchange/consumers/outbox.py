@@ -23,7 +23,6 @@ A connection with nothing to send gets a heartbeat every `heartbeat_seconds`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import time
@@ -34,6 +33,7 @@ from typing import Any
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
+from exchange import json_codec
 from matching.service.protocol import now_ms
 
 from .messages import error
@@ -164,7 +164,7 @@ def _server_connection(send: Any) -> tuple[type[_TwistedWatch] | type[_AsyncioWa
 
 
 def _text(message: dict) -> str:
-    return json.dumps(message, separators=(",", ":"))
+    return json_codec.dumps_text(message)
 
 
 class Outbox:
