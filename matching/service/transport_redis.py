@@ -31,6 +31,7 @@ with; such a process's callers are gone with it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import time
@@ -119,6 +120,7 @@ class RedisTransport(RedisChannelLayer, Transport):
         self._reply_fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._generation = (float("-inf"), "")  # (when asked, the hosts' run ids)
+        self._generation_asks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop ->
 
     async def new_channel(self, prefix: str = "specific") -> str:
         """A channel of this process: its random client prefix and a counter (the stock
@@ -368,15 +370,30 @@ class RedisTransport(RedisChannelLayer, Transport):
 
     async def generation(self) -> str:
         """The run ids of the Redis hosts (a server's changes at each start), asked at most
-        every GENERATION_SECONDS however many connections ask."""
-        now = time.monotonic()
-        if now - self._generation[0] >= GENERATION_SECONDS:
-            ids = []
-            for index in range(self.ring_size):
-                info = await self.connection(index).info("server")
-                ids.append(str(info.get("run_id", "")))
-            self._generation = (now, ",".join(ids))
+        every GENERATION_SECONDS however many connections ask: those that come while they
+        are being asked wait for that answer (each socket asks every second; asking once
+        each, they were 5 % of a web process's time under load)."""
+        if time.monotonic() - self._generation[0] < GENERATION_SECONDS:
+            return self._generation[1]
+        loop = asyncio.get_running_loop()
+        asking = self._generation_asks.get(loop)
+        if asking is None:
+            asking = self._generation_asks[loop] = loop.create_task(self._ask_generation())
+            asking.add_done_callback(functools.partial(self._generation_asked, loop))
+        return await asyncio.shield(asking)  # a caller cancelled leaves the others' answer
+
+    async def _ask_generation(self) -> str:
+        ids = []
+        for index in range(self.ring_size):
+            info = await self.connection(index).info("server")
+            ids.append(str(info.get("run_id", "")))
+        self._generation = (time.monotonic(), ",".join(ids))
         return self._generation[1]
+
+    def _generation_asked(self, loop: asyncio.AbstractEventLoop, asking: asyncio.Task) -> None:
+        self._generation_asks.pop(loop, None)
+        if not asking.cancelled():
+            asking.exception()  # each caller has it raised; none left is not an error
 
     async def receive(self, channel: str) -> dict:
         """The next message of `channel`. A process-specific channel's messages come from

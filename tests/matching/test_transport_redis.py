@@ -172,3 +172,36 @@ def test_group_send_many_drops_what_a_full_channel_cannot_take(redis_url: str) -
         return full, [(await asyncio.wait_for(layer.receive(slow), PROMPT))["n"] for _ in range(2)]
 
     assert run(redis_url, scenario, capacity=2) == (2, [0, 1])
+
+
+def test_the_hosts_generation_is_asked_once_for_callers_that_come_together(redis_url) -> None:
+    async def scenario(layer):
+        asked = []
+        connection = layer.connection(0)
+        info = connection.info
+
+        async def counted_info(*args, **kwargs):
+            asked.append(args)
+            await asyncio.sleep(0.05)  # answered while the others come
+            return await info(*args, **kwargs)
+
+        connection.info = counted_info
+        first = await asyncio.gather(*(layer.generation() for _ in range(20)))
+        again = await layer.generation()  # within GENERATION_SECONDS: the answer kept
+        return asked, first, again, (await info("server"))["run_id"]
+
+    asked, first, again, run_id = run(redis_url, scenario)
+    assert asked == [("server",)]
+    assert set(first) == {again} == {run_id}
+
+
+def test_a_caller_cancelled_leaves_the_others_their_answer(redis_url) -> None:
+    async def scenario(layer):
+        gone = asyncio.ensure_future(layer.generation())
+        staying = asyncio.ensure_future(layer.generation())
+        await asyncio.sleep(0)
+        gone.cancel()
+        return await asyncio.wait_for(staying, PROMPT), gone.cancelled()
+
+    answer, cancelled = run(redis_url, scenario)
+    assert answer and cancelled
