@@ -12,7 +12,8 @@ the standard library decides, so nothing a client sees changes:
 - `dumps_text`: a message orjson cannot write (a key that is no string, an integer past 64
   bits, a type it does not know) is written by `json`. What orjson writes parses back to
   the same value as `json`'s text; only its bytes differ (a letter past ASCII as itself, not
-  as a `\\u` escape), and a NaN float is written `null` where `json` wrote `NaN`, no JSON.
+  as a `\\u` escape), and a NaN or infinite float is written `null` where `json` wrote
+  `NaN` or `Infinity`, which are no JSON.
 """
 
 from __future__ import annotations
