@@ -120,7 +120,8 @@ class RedisTransport(RedisChannelLayer, Transport):
         self._reply_fetches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._queued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._generation = (float("-inf"), "")  # (when asked, the hosts' run ids)
-        self._generation_asks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop ->
+        # per event loop: the asking of the run ids in flight, which callers meanwhile await
+        self._generation_asks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def new_channel(self, prefix: str = "specific") -> str:
         """A channel of this process: its random client prefix and a counter (the stock
