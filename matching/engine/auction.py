@@ -100,7 +100,7 @@ def _trade_at(engine: Engine, market: Market, price: int) -> None:
             engine.end(taker, CANCELLED)
             continue
         quantity = min(bid.remaining, ask.remaining)
-        notional = price * quantity * market.notional_unit
+        notional = price * (quantity * market.notional_unit)
         exp, precision = market.notional_exp, market.quote_precision
         engine.trade_seq += 1
         engine.events.append(

@@ -40,13 +40,18 @@ class Level:
 
 
 class BookSide:
-    """One side (bids or asks) of a book."""
+    """One side (bids or asks) of a book.
 
-    __slots__ = ("is_bid", "_levels", "_sign", "best")
+    A level's key is its price on the asks and minus its price on the bids. It is written
+    `-price if self.is_bid else price`, not as a product with the sign: compiled, a product
+    with a negative operand (or one of 2**30 or more) takes mypyc's slow path, which boxes
+    both operands.
+    """
+
+    __slots__ = ("is_bid", "_levels", "best")
 
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
-        self._sign = -1 if is_bid else 1
         # compiled, PriceLevels (which mypyc types); pure, SortedDict (faster in Python)
         self._levels: PriceLevels = PriceLevels() if BUILD == "compiled" else SortedDict()
         self.best: Level | None = None
@@ -60,19 +65,19 @@ class BookSide:
 
     def level_at(self, price: int) -> Level | None:
         """The level at `price`, if any order rests there. O(1)."""
-        return self._levels.get(price * self._sign)
+        return self._levels.get(-price if self.is_bid else price)
 
     def add(self, order: Order) -> None:
         """Puts `order` at the back of its price level (creating the level). O(1) or O(log n)."""
         price = order.price
         assert price is not None, "a market order never rests"
-        key = price * self._sign
+        key = -price if self.is_bid else price
         level = self._levels.get(key)
         if level is None:
             level = Level(price)
             self._levels[key] = level
             best = self.best
-            if best is None or key < best.price * self._sign:
+            if best is None or (price > best.price if self.is_bid else price < best.price):
                 self.best = level
         tail = level.tail
         order.prev = tail
@@ -103,7 +108,7 @@ class BookSide:
         level.volume -= order.visible
         level.count -= 1
         if level.count == 0:
-            del self._levels[level.price * self._sign]
+            del self._levels[-level.price if self.is_bid else level.price]
             if level is self.best:
                 self.best = self._levels.peekitem(0)[1] if self._levels else None
 
@@ -136,7 +141,7 @@ class BookSide:
             assert self.best is None, "best level cached on an empty side"
         side = BUY if self.is_bid else "sell"
         for key, level in self._levels.items():
-            assert key == level.price * self._sign
+            assert key == (-level.price if self.is_bid else level.price)
             assert level.count > 0, "empty level kept"
             count = volume = 0
             prev = None

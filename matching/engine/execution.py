@@ -92,7 +92,7 @@ def match(engine: Engine, taker: Order, opposite: BookSide, edge: int | None = N
         maker.visible -= quantity
         maker.filled += quantity
         level.volume -= quantity
-        notional = price * quantity * notional_unit
+        notional = price * (quantity * notional_unit)  # two small factors (book.py's BookSide)
         engine.trade_seq += 1
         events.append(
             (

@@ -59,7 +59,7 @@ def fee_units(rate: Rate, notional: int, notional_exp: int, quote_precision: int
     product = rate_num * notional
     exp = rate_scale + notional_exp - quote_precision
     if exp <= 0:
-        return product * pow10(-exp)
+        return product if exp == 0 else product * pow10(-exp)
     # ROUND_HALF_UP, ties away from zero: floor(x + 1/2) for x >= 0, mirrored below zero.
     # The denominator is a power of ten, so it is even and half of it exact.
     denominator = pow10(exp)

@@ -126,7 +126,7 @@ def _rebate(
 def buy_cost(market: Market, price: int, lots: int, rate: Rate) -> int:
     """What `lots` at `price` cost a taker buying with `rate`, as an amount of the quote: the
     notional plus the fee, a rebate not counted (the fee account pays it, if it can)."""
-    notional = price * lots * market.notional_unit
+    notional = price * (lots * market.notional_unit)
     cost = notional * pow10(AMOUNT_SCALE - market.notional_exp)
     fee = fee_units(rate, notional, market.notional_exp, market.quote_precision)
     if fee > 0:
