@@ -188,6 +188,7 @@ def _rebuilt(old: Market, new: Market) -> Market:
         raise MarketSpecError("last_price_off_grid")
     new.last_price = None if last is None else last // tick_den * tick_num
     new.paused_until, new.auction_from = old.paused_until, old.auction_from
+    new.open_orders = old.open_orders  # the same live orders, moved below
     if old.breaker is not None:  # its history was in the old ticks: it restarts (breaker.py)
         new.breaker = old.breaker
         new.breaker.history.clear()

@@ -155,8 +155,7 @@ class Engine:
         self.live: dict[int | str, Order] = {}  # resting or waiting orders by id
         # the same orders by user, then id: what cancelling all of a user's orders visits
         self.live_by_user: dict[int | str, dict[int | str, Order]] = {}
-        # how many live orders each (symbol, user) has: what `max_open_orders` bounds
-        self.open_count: dict[tuple[str, int | str], int] = {}
+        # how many live orders each user has in a market is the market's `open_orders`
         self.used_ids = IdSet()  # every id a `new` used, for good (id_set.py)
         # (user, client_order_id) -> order id of every order accepted with a client_order_id
         # (validation.py), oldest first: kept so a repeat is refused even after the first
@@ -253,7 +252,7 @@ class Engine:
             if (
                 limit
                 and may_stay(order)
-                and self.open_count.get((order.market.symbol, user), 0) >= limit
+                and order.market.open_orders.get(user, 0) >= limit
             ):
                 raise Rejected(TOO_MANY_ORDERS)
             # funds on: the last rule, after min_notional; a stop holds when it activates
@@ -618,24 +617,26 @@ class Engine:
             self.funds.release(order)
 
     def _index(self, order: Order) -> None:
-        mine = self.live_by_user.get(order.user)
+        user = order.user
+        mine = self.live_by_user.get(user)
         if mine is None:
-            mine = self.live_by_user[order.user] = {}
+            mine = self.live_by_user[user] = {}
         mine[order.id] = order
-        key = (order.market.symbol, order.user)
-        self.open_count[key] = self.open_count.get(key, 0) + 1
+        counts = order.market.open_orders
+        counts[user] = counts.get(user, 0) + 1
 
     def _unindex(self, order: Order) -> None:
-        mine = self.live_by_user[order.user]
+        user = order.user
+        mine = self.live_by_user[user]
         del mine[order.id]
         if not mine:
-            del self.live_by_user[order.user]
-        key = (order.market.symbol, order.user)
-        left = self.open_count[key] - 1
+            del self.live_by_user[user]
+        counts = order.market.open_orders
+        left = counts[user] - 1
         if left:
-            self.open_count[key] = left
+            counts[user] = left
         else:
-            del self.open_count[key]
+            del counts[user]
 
     def end(self, order: Order, status: str, *, due: bool = False) -> None:
         """Ends a live order (cancel, expiry, self-trade prevention) and says so.
@@ -718,6 +719,15 @@ class Engine:
                 for level in side.levels():
                     for order in level.orders():
                         yield market, side_name, order
+
+    def open_counts(self) -> dict[tuple[str, int | str], int]:
+        """`{(symbol, user): live orders}` of every user with live orders: what each market's
+        `max_open_orders` bounds. O(markets + users with live orders)."""
+        return {
+            (symbol, user): count
+            for symbol, market in self.markets.items()
+            for user, count in market.open_orders.items()
+        }
 
     def check_invariants(self) -> None:
         """Raises AssertionError if the state is inconsistent (invariants.py). O(live orders)."""

@@ -44,7 +44,7 @@ def check_engine(engine: Engine) -> None:
     for order in engine.live.values():
         key = (order.market.symbol, order.user)
         counts[key] = counts.get(key, 0) + 1
-    assert engine.open_count == counts, "open order counts out of step"
+    assert engine.open_counts() == counts, "open order counts out of step"
     for order in engine.live.values():
         assert order.status in LIVE_STATUSES
         assert order.filled + order.remaining <= order.quantity, "overfilled"

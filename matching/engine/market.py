@@ -107,6 +107,7 @@ class Market:
         "last_price",
         "lots_memo",
         "ticks_memo",
+        "open_orders",
     )
 
     symbol: str
@@ -184,6 +185,9 @@ class Market:
         # Validation reads these first (a hit is one look-up) and calls the methods on a miss.
         self.lots_memo: dict[str, int] = {}
         self.ticks_memo: dict[str, int] = {}
+        # user -> how many live orders (resting or waiting) the user has here, users with
+        # none left out: what `max_open_orders` bounds (kept by the engine's `_index`)
+        self.open_orders: dict[int | str, int] = {}
 
     def lots_of_text(self, text: object) -> int:
         """Whole lots in a positive decimal quantity string; `NOT_POSITIVE` if it is not one,

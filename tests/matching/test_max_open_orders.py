@@ -112,7 +112,7 @@ def test_a_restored_engine_keeps_the_limit_and_the_counts() -> None:
     restored = load_state(dump_state(engine))
     events = restored.process(limit(3, "u1", "buy", "1.000", "92.00"))
 
-    assert restored.open_count == {("BTC-USDT", "u1"): 2}
+    assert restored.open_counts() == {("BTC-USDT", "u1"): 2}
     assert events[-1][11] == "too_many_orders"
 
 
@@ -121,3 +121,23 @@ def test_a_market_without_a_limit_dumps_as_before() -> None:
     engine.process(symbol())
 
     assert "max_open_orders" not in dump_state(engine)["markets"][0]
+
+
+def test_a_market_rebuilt_on_a_new_grid_keeps_the_counts() -> None:
+    """A `market` line that changes the tick size moves the live orders to the rebuilt market
+    (admin.py); their count moves with them."""
+    engine = Engine()
+    engine.process(LIMITED)
+    engine.process(limit(1, "u1", "buy", "1.000", "90.00"))
+    engine.process(limit(2, "u1", "buy", "1.000", "91.00"))
+
+    changed = engine.process({"op": "market", "symbol": "BTC-USDT", "tick_size": "0.001"})
+    third = engine.process(limit(3, "u1", "buy", "1.000", "92.000"))
+    engine.process(cancel(1, "u1"))
+    fourth = engine.process(limit(4, "u1", "buy", "1.000", "92.500"))
+
+    assert not any(event[0] == "refused" for event in changed)
+    assert engine.open_counts() == {("BTC-USDT", "u1"): 2}
+    assert third[-1][11] == "too_many_orders"
+    assert fourth[-1][5] == "new"
+    engine.check_invariants()
