@@ -249,11 +249,7 @@ class Engine:
             if order.market.price_band is not None:
                 check_band(order)
             limit = order.market.max_open_orders
-            if (
-                limit
-                and may_stay(order)
-                and order.market.open_orders.get(user, 0) >= limit
-            ):
+            if limit and may_stay(order) and order.market.open_orders.get(user, 0) >= limit:
                 raise Rejected(TOO_MANY_ORDERS)
             # funds on: the last rule, after min_notional; a stop holds when it activates
             if self.funds is not None and order.trigger_price is None:
