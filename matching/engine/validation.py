@@ -29,11 +29,13 @@ from .domain import (
     GTC,
     GTD,
     IOC,
+    LIMIT,
     MARKET,
     ORDER_TYPES,
     PRICED_TYPES,
     REJECTED,
     RESTING_TIFS,
+    SELL,
     SIDES,
     STP_CANCEL_RESTING,
     STP_MODES,
@@ -143,11 +145,22 @@ def checked_order(
     if market.auction_from is not None and clock < market.auction_from:
         raise Rejected(SYMBOL_PAUSED)  # breaker.py: in its auction window, engine.py decides
     side = cmd.get("side")
-    side = _SIDE.get(side) if type(side) is str else None
+    if type(side) is str:  # compared, not looked up: a table look-up hashes the new string
+        side = BUY if side == BUY else SELL if side == SELL else None
+    else:
+        side = None
     if side is None:
         raise Rejected("invalid_side")
     order_type = cmd.get("type")
-    order_type = _TYPE.get(order_type) if type(order_type) is str else None
+    if type(order_type) is str:  # the two common types compared, the others looked up
+        if order_type == LIMIT:
+            order_type = LIMIT
+        elif order_type == MARKET:
+            order_type = MARKET
+        else:
+            order_type = _TYPE.get(order_type)
+    else:
+        order_type = None
     if order_type is None:
         raise Rejected("invalid_type")
     tif = cmd.get("tif")
