@@ -577,7 +577,7 @@ class Engine:
         self.priority_seq += 1
         order.priority = self.priority_seq
         own.add(order)
-        if order.id not in self.live:  # an activated stop is live already
+        if order.id not in self.live:  # an activated stop is live (and queued to expire) already
             self._remember(order)
         self.events.append(order_update(order))
 
@@ -596,9 +596,9 @@ class Engine:
             self._take(order)
 
     def _remember(self, order: Order) -> None:
-        if order.id not in self.live:  # an activated stop that rests is live already
-            self.live[order.id] = order
-            self._index(order)
+        """Makes an order that is not live yet live (it rests, or waits for its trigger)."""
+        self.live[order.id] = order
+        self._index(order)
         if order.expire_at is not None:
             self.expiries.push(order)
 
