@@ -7,11 +7,13 @@ keys (price × the side's sign, so the best sorts first) are sorted in chunks of
 2 × `LOAD` keys, `maxes` holds each chunk's last key, and the levels are in a dict by key:
 a look-up is O(1), the best level O(1), a new or emptied level O(log n + LOAD) (bisecting
 `maxes`, then moving at most 2 × LOAD keys of one chunk), like SortedDict's own lists.
+The bisection is this module's own (`_bisect_left`): compiled, it compares the keys as
+machine integers, where the `bisect` module's functions compare Python objects (and cost
+about 1,200 instructions a call on a chunk of 512 keys, against about 200).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
@@ -19,6 +21,18 @@ if TYPE_CHECKING:
     from .book import Level
 
 LOAD: Final = 256  # a chunk splits in two above 2 × LOAD keys
+
+
+def _bisect_left(keys: list[int], key: int) -> int:
+    """Where `key` goes in the sorted `keys`, before any equal key (as `bisect.bisect_left`)."""
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) >> 1
+        if keys[middle] < key:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 class PriceLevels:
@@ -54,7 +68,7 @@ class PriceLevels:
             chunks.append([key])
             maxes.append(key)
             return
-        at = bisect_left(maxes, key)
+        at = _bisect_left(maxes, key)
         if at == len(maxes):  # after every key: the last chunk grows at its end
             at -= 1
             chunk = chunks[at]
@@ -62,7 +76,7 @@ class PriceLevels:
             maxes[at] = key
         else:
             chunk = chunks[at]
-            insort(chunk, key)
+            chunk.insert(_bisect_left(chunk, key), key)
         if len(chunk) > 2 * LOAD:
             upper = chunk[LOAD:]
             del chunk[LOAD:]
@@ -73,9 +87,9 @@ class PriceLevels:
     def __delitem__(self, key: int) -> None:
         del self._by_key[key]  # KeyError, as SortedDict, if there is no such key
         chunks, maxes = self._chunks, self._maxes
-        at = bisect_left(maxes, key)
+        at = _bisect_left(maxes, key)
         chunk = chunks[at]
-        del chunk[bisect_left(chunk, key)]
+        del chunk[_bisect_left(chunk, key)]
         if not chunk:
             del chunks[at]
             del maxes[at]
