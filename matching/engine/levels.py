@@ -59,10 +59,10 @@ class PriceLevels:
 
     def __setitem__(self, key: int, level: Level) -> None:
         by_key = self._by_key
-        if key in by_key:
-            by_key[key] = level
-            return
+        known = len(by_key)
         by_key[key] = level
+        if len(by_key) == known:  # a key there already: its level replaced, nothing to sort
+            return
         chunks, maxes = self._chunks, self._maxes
         if not maxes:
             chunks.append([key])
@@ -89,7 +89,7 @@ class PriceLevels:
         chunks, maxes = self._chunks, self._maxes
         at = _bisect_left(maxes, key)
         chunk = chunks[at]
-        del chunk[_bisect_left(chunk, key)]
+        chunk.pop(_bisect_left(chunk, key))  # compiled, `pop` takes the index unboxed
         if not chunk:
             del chunks[at]
             del maxes[at]
